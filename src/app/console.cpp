@@ -1,0 +1,116 @@
+#include "app/console.h"
+
+#include "control/command_parser.h"
+#include "control/executor.h"
+
+#include <re.h>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace wisp {
+
+std::vector<std::string> splitWords(std::string_view line, std::string *error) {
+  std::vector<std::string> words;
+  std::string word;
+  bool inWord = false;
+  char quote = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quote) {
+      if (c == quote)
+        quote = 0;
+      else if (c == '\\' && quote == '"' && i + 1 < line.size())
+        word += line[++i];
+      else
+        word += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      inWord = true;
+    } else if (c == '\\' && i + 1 < line.size()) {
+      word += line[++i];
+      inWord = true;
+    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      if (inWord)
+        words.push_back(std::move(word));
+      word.clear();
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (quote && error)
+    *error = std::string("unterminated ") + quote + " quote";
+  if (inWord)
+    words.push_back(std::move(word));
+  return words;
+}
+
+Console::~Console() { stop(); }
+
+void Console::start() {
+  tty_ = isatty(STDIN_FILENO);
+  active_ = true;
+  fd_listen(
+      STDIN_FILENO, FD_READ, [](int, void *arg) { static_cast<Console *>(arg)->onReadable(); },
+      this);
+  printf("Type a command (help lists them), or exit.\n");
+  prompt();
+}
+
+void Console::stop() {
+  if (!active_)
+    return;
+  fd_close(STDIN_FILENO);
+  active_ = false;
+}
+
+void Console::prompt() {
+  if (tty_) {
+    printf("wisp> ");
+    fflush(stdout);
+  }
+}
+
+void Console::onReadable() {
+  char buf[1024];
+  ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+  if (n <= 0) {
+    // End of input (Ctrl-D): leave the phone running headless rather than exiting by surprise.
+    stop();
+    if (n == 0 && tty_)
+      printf("\n(console closed; the phone keeps running: wisp exit stops it)\n");
+    return;
+  }
+  buffer_.append(buf, size_t(n));
+  size_t start = 0;
+  for (size_t nl; (nl = buffer_.find('\n', start)) != std::string::npos; start = nl + 1)
+    runLine(std::string_view(buffer_).substr(start, nl - start));
+  buffer_.erase(0, start);
+  if (buffer_.size() > 64 * 1024)
+    buffer_.clear();
+}
+
+void Console::runLine(std::string_view line) {
+  std::string error;
+  auto words = splitWords(line, &error);
+  if (!error.empty()) {
+    printf("error: %s\n", error.c_str());
+  } else if (!words.empty()) {
+    auto command = parseCommand(words);
+    if (!command) {
+      printf("error: %s\n", command.error().message.c_str());
+    } else {
+      auto result = execute(phone_, *command);
+      if (result)
+        printf("%s\n", result->text.c_str());
+      else
+        printf("error: %s\n", result.error().message.c_str());
+    }
+  }
+  if (active_)
+    prompt();
+}
+
+} // namespace wisp

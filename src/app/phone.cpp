@@ -1,0 +1,385 @@
+#include "app/phone.h"
+
+#include "app/console.h"
+#include "control/dial_target.h"
+#include "control/executor.h"
+#include "media/audio_endpoints.h"
+#include "util/log.h"
+
+#include <re.h>
+
+#include <csignal>
+#include <cstring>
+#include <unistd.h>
+
+namespace wisp {
+namespace {
+
+constexpr uint64_t kPostDialPauseMs = 1000; // one ',' in "1234,,56#"
+constexpr size_t kEndedCallsKept = 20;
+
+Phone *g_phone = nullptr; // for the signal handler that re_main calls in the loop
+
+std::vector<const Codec *> codecsOf(const Settings &s) {
+  std::vector<const Codec *> out;
+  for (const auto &name : s.audioCodecs)
+    if (const Codec *c = findCodec(name))
+      out.push_back(c);
+  return out;
+}
+
+const AccountSettings *defaultAccount(const Settings &s) {
+  return s.accountId > 0 ? s.findAccount(s.accountId) : nullptr;
+}
+
+Result<sa> listenIp(const Settings &s) {
+  sa ip{};
+  if (!s.listenAddress.empty() && s.listenAddress != "auto") {
+    if (sa_set_str(&ip, s.listenAddress.c_str(), 0) != 0)
+      return makeError("config", "listenAddress \"" + s.listenAddress + "\" is not an IP address");
+    return ip;
+  }
+  // The address of the default route, so that calls by IP reach other machines; a
+  // machine with no network still works on loopback.
+  if (net_default_source_addr_get(AF_INET, &ip) == 0 && sa_isset(&ip, SA_ADDR))
+    return ip;
+  sa_set_str(&ip, "127.0.0.1", 0);
+  return ip;
+}
+
+Json callJson(const Call &c) {
+  Json j = Json::object();
+  j.set("id", c.id());
+  j.set("direction", std::string(toString(c.direction())));
+  j.set("state", std::string(toString(c.state())));
+  j.set("remote", c.remoteUri());
+  j.set("remote_name", c.remoteDisplayName());
+  j.set("codec", c.codecName());
+  j.set("media", c.mediaDirection());
+  j.set("duration", double(int64_t(c.durationSeconds() * 10)) / 10);
+  j.set("dtmf_received", c.dtmfReceived());
+  j.set("rtp_sent", int64_t(c.stream().packetsSent()));
+  j.set("rtp_received", int64_t(c.stream().packetsReceived()));
+  return j;
+}
+
+} // namespace
+
+Phone::Phone(PhoneOptions options, Settings settings)
+    : options_(std::move(options)), settings_(std::move(settings)),
+      audio_([this] { return openAudioDevice(inputSpec(), outputSpec()); }), ua_(audio_) {
+  tmr_init(&exitTimer_);
+}
+
+Phone::~Phone() {
+  tmr_cancel(&exitTimer_);
+  for (auto &[id, pd] : postDial_)
+    tmr_cancel(&pd->timer);
+  g_phone = nullptr;
+}
+
+AudioDeviceSpec Phone::inputSpec() const {
+  return options_.audioIn ? *options_.audioIn : settings_.audioInputDevice;
+}
+AudioDeviceSpec Phone::outputSpec() const {
+  return options_.audioOut ? *options_.audioOut : settings_.audioOutputDevice;
+}
+
+int Phone::run() {
+  signal(SIGPIPE, SIG_IGN); // we skip libre_init (it costs 2 MB of OpenSSL tables)
+  auto ip = listenIp(settings_);
+  if (!ip) {
+    log::error("phone", "%s", ip.error().message.c_str());
+    return 2;
+  }
+  if (Status s = control_.listen(options_.profile.socketPath,
+                                 [this](const Json &req) { return handleRequest(*this, req); });
+      !s) {
+    log::error("phone", "%s", s.error().message.c_str());
+    return s.error().code == "already_running" ? 3 : 1;
+  }
+  UserAgentConfig uaConfig;
+  uaConfig.listenIp = *ip;
+  uaConfig.sipPort = settings_.sourcePort;
+  uaConfig.software = settings_.userAgent.empty() ? "Wisp/" WISP_VERSION : settings_.userAgent;
+  if (Status s = ua_.start(uaConfig); !s) {
+    log::error("phone", "%s", s.error().message.c_str());
+    return 1;
+  }
+  ua_.onCallEvent([this](Call &call, CallEvent event) { onCallEvent(call, event); });
+  applySettings();
+
+  if (options_.console) {
+    console_ = std::make_unique<Console>(*this);
+    console_->start();
+  }
+  log::info("phone", "Wisp %s ready (profile %s)", WISP_VERSION,
+            options_.profile.dir.c_str());
+
+  g_phone = this;
+  re_main([](int sig) {
+    if (!g_phone)
+      return;
+    if (g_phone->shuttingDown_) {
+      log::warn("phone", "second signal %d: exiting now", sig);
+      re_cancel();
+      return;
+    }
+    log::info("phone", "signal %d: shutting down", sig);
+    g_phone->beginShutdown();
+  });
+  g_phone = nullptr;
+  console_.reset();
+  control_.close();
+  return 0;
+}
+
+void Phone::applySettings() {
+  const AccountSettings *acc = defaultAccount(settings_);
+  Identity id;
+  if (acc) {
+    if (!acc->username.empty())
+      id.user = acc->username;
+    id.displayName = acc->displayName;
+    id.domain = acc->domain.empty() ? acc->server : acc->domain;
+  }
+  ua_.setCallContext(codecsOf(settings_), settings_.rtpPortMin, settings_.rtpPortMax, id);
+  CallPolicy policy;
+  policy.callWaiting = settings_.callWaiting;
+  policy.autoAnswer = settings_.autoAnswer == AutoAnswer::All;
+  policy.autoAnswerDelay = std::chrono::seconds(settings_.autoAnswerDelay);
+  ua_.setPolicy(policy);
+}
+
+void Phone::onCallEvent(Call &call, CallEvent event) {
+  switch (event) {
+  case CallEvent::StateChanged:
+    if (call.state() == CallState::Established)
+      startPostDial(call);
+    break;
+  case CallEvent::Ended: {
+    Json ended = callJson(call);
+    ended.set("sip_code", call.end().sipCode);
+    ended.set("reason", call.end().reason);
+    endedCalls_.push_front(std::move(ended));
+    if (endedCalls_.size() > kEndedCallsKept)
+      endedCalls_.pop_back();
+    if (auto it = postDial_.find(call.id()); it != postDial_.end()) {
+      tmr_cancel(&it->second->timer);
+      postDial_.erase(it);
+    }
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+// --- commands ----------------------------------------------------------------------------
+
+Result<Reply> Phone::dial(const std::string &target, const std::optional<std::string> &account,
+                          const std::vector<std::string> &postDialDtmf) {
+  if (shuttingDown_)
+    return makeError("shutting_down", "the phone is shutting down");
+  if (account)
+    return makeError("not_available", "choosing an account (--account) is not available yet");
+  DialContext ctx;
+  if (const AccountSettings *acc = defaultAccount(settings_)) {
+    ctx.defaultDomain = acc->domain.empty() ? acc->server : acc->domain;
+    ctx.transport = std::string(toString(acc->transport));
+  }
+  auto uri = resolveDialTarget(target, ctx);
+  if (!uri)
+    return uri.error();
+  auto call = ua_.dial(*uri);
+  if (!call)
+    return call.error();
+  if (!postDialDtmf.empty()) {
+    auto pd = std::make_unique<PostDial>();
+    pd->groups = postDialDtmf;
+    tmr_init(&pd->timer);
+    postDial_[(*call)->id()] = std::move(pd);
+  }
+  return Reply{"call " + std::to_string((*call)->id()) + ": calling " + *uri,
+               Json::object().set("call", (*call)->id()).set("uri", *uri)};
+}
+
+void Phone::startPostDial(Call &call) {
+  auto it = postDial_.find(call.id());
+  if (it == postDial_.end())
+    return;
+  sendNextPostDialGroup(call.id());
+}
+
+void Phone::sendNextPostDialGroup(int callId) {
+  auto it = postDial_.find(callId);
+  if (it == postDial_.end())
+    return;
+  PostDial &pd = *it->second;
+  if (pd.next >= pd.groups.size()) {
+    postDial_.erase(it);
+    return;
+  }
+  // Each group waits one pause, so "1234,,56#" pauses twice before sending 56#.
+  tmr_start(
+      &pd.timer, kPostDialPauseMs,
+      [](void *arg) {
+        auto *phone = g_phone;
+        const int id = int(reinterpret_cast<intptr_t>(arg));
+        if (!phone)
+          return;
+        auto it2 = phone->postDial_.find(id);
+        if (it2 == phone->postDial_.end())
+          return;
+        PostDial &p = *it2->second;
+        const std::string &digits = p.groups[p.next++];
+        if (Call *c = phone->ua_.findCall(id); c && !digits.empty())
+          if (Status s = c->sendDtmf(digits); !s)
+            log::warn("phone", "post-dial DTMF: %s", s.error().message.c_str());
+        phone->sendNextPostDialGroup(id);
+      },
+      reinterpret_cast<void *>(intptr_t(callId)));
+}
+
+Result<Call *> Phone::pickCall(std::optional<int> id, const char *purpose) const {
+  if (id) {
+    if (Call *c = ua_.findCall(*id))
+      return c;
+    return makeError("no_such_call", "there is no call " + std::to_string(*id));
+  }
+  auto calls = ua_.calls();
+  if (calls.empty())
+    return makeError("no_call", std::string("there is no call to ") + purpose);
+  return calls.front();
+}
+
+Result<Reply> Phone::answer(std::optional<int> id) {
+  Call *call = nullptr;
+  if (id) {
+    auto c = pickCall(id, "answer");
+    if (!c)
+      return c.error();
+    call = *c;
+  } else {
+    for (Call *c : ua_.calls())
+      if (c->direction() == CallDirection::Incoming && c->state() == CallState::Ringing) {
+        call = c;
+        break;
+      }
+    if (!call)
+      return makeError("no_call", "there is no ringing call to answer");
+  }
+  if (Status s = call->answer(); !s)
+    return s.error();
+  return Reply{"call " + std::to_string(call->id()) + ": answered",
+               Json::object().set("call", call->id())};
+}
+
+Result<Reply> Phone::hangup(std::optional<int> id) {
+  auto call = pickCall(id, "hang up");
+  if (!call)
+    return call.error();
+  const int callId = (*call)->id();
+  (*call)->hangup();
+  return Reply{"call " + std::to_string(callId) + ": hung up", Json::object().set("call", callId)};
+}
+
+// Like MicroSIP's /hangupall: every call except incoming ones still ringing.
+Result<Reply> Phone::hangupAll() {
+  int count = 0;
+  for (Call *c : ua_.calls()) {
+    if (c->direction() == CallDirection::Incoming && c->state() == CallState::Ringing)
+      continue;
+    c->hangup();
+    ++count;
+  }
+  return Reply{std::to_string(count) + (count == 1 ? " call" : " calls") + " hung up",
+               Json::object().set("count", count)};
+}
+
+Result<Reply> Phone::sendDtmf(const std::string &digits, std::optional<int> id) {
+  auto call = pickCall(id, "send DTMF to");
+  if (!call)
+    return call.error();
+  if (Status s = (*call)->sendDtmf(digits); !s)
+    return s.error();
+  return Reply{"call " + std::to_string((*call)->id()) + ": sending DTMF " + digits,
+               Json::object().set("call", (*call)->id()).set("digits", digits)};
+}
+
+Result<Reply> Phone::reload() {
+  auto loaded = loadSettingsFile(options_.profile.configFile);
+  if (auto *errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
+    std::string msg = "wisp.ini has errors; the phone keeps its previous settings:\n" +
+                      formatConfigErrors(*errors);
+    while (!msg.empty() && msg.back() == '\n')
+      msg.pop_back();
+    log::warn("phone", "reload refused: %s", msg.c_str());
+    return makeError("config", msg);
+  }
+  Settings next = std::get<Settings>(std::move(loaded));
+  std::string note;
+  if (next.sourcePort != settings_.sourcePort || next.listenAddress != settings_.listenAddress)
+    note = " (sourcePort and listenAddress take effect after a restart)";
+  const bool changed = !(next == settings_);
+  settings_ = std::move(next);
+  applySettings();
+  log::info("phone", "settings reloaded from %s", options_.profile.configFile.c_str());
+  return Reply{changed ? "settings reloaded" + note : "settings unchanged",
+               Json::object().set("changed", changed)};
+}
+
+Result<Reply> Phone::exit() {
+  // Reply first; shut down from a fresh loop iteration.
+  tmr_start(
+      &exitTimer_, 0, [](void *arg) { static_cast<Phone *>(arg)->beginShutdown(); }, this);
+  return Reply{"exiting", Json()};
+}
+
+void Phone::beginShutdown() {
+  if (shuttingDown_)
+    return;
+  shuttingDown_ = true;
+  if (console_)
+    console_->stop();
+  ua_.shutdown([] { re_cancel(); });
+}
+
+Json Phone::snapshot() const {
+  Json j = Json::object();
+  j.set("version", WISP_VERSION);
+  j.set("pid", int64_t(getpid()));
+  j.set("profile", options_.profile.dir.string());
+  Json listen = Json::array();
+  for (const auto &l : ua_.listenAddresses())
+    listen.push(Json::object().set("transport", l.transport).set("address", l.address));
+  j.set("listen", std::move(listen));
+  Json accounts = Json::array();
+  Json local = Json::object();
+  local.set("id", 0).set("label", "local").set("uri", ua_.identity().uri());
+  local.set("registration", "none").set("default", settings_.accountId == 0);
+  accounts.push(std::move(local));
+  for (const auto &a : settings_.accounts) {
+    Json acc = Json::object();
+    acc.set("id", a.index).set("label", a.label);
+    acc.set("uri", "sip:" + a.username + "@" + (a.domain.empty() ? a.server : a.domain));
+    acc.set("registration", "unavailable").set("default", settings_.accountId == a.index);
+    accounts.push(std::move(acc));
+  }
+  j.set("accounts", std::move(accounts));
+  Json calls = Json::array();
+  for (const Call *c : ua_.calls())
+    calls.push(callJson(*c));
+  j.set("calls", std::move(calls));
+  Json ended = Json::array();
+  for (const Json &c : endedCalls_)
+    ended.push(c);
+  j.set("ended_calls", std::move(ended));
+  j.set("audio", Json::object()
+                     .set("input", inputSpec().toString())
+                     .set("output", outputSpec().toString())
+                     .set("active", audio_.active()));
+  return j;
+}
+
+} // namespace wisp

@@ -1,0 +1,88 @@
+// The wisp.ini a new profile starts with. Convention (relied on by the tests): explanations
+// start with "; " and commented-out examples with ";" directly followed by the text, so
+// removing that ";" from every example yields a valid file that uses every key.
+#include "config/settings.h"
+
+namespace wisp {
+
+std::string_view defaultIniText() {
+  return R"ini(; Wisp configuration, read at start-up and on `reload`. An error names its line: at
+; start-up Wisp then does not start; on reload it keeps the settings it had.
+;
+; Syntax: [Section] headers and key=value lines. Lines starting with ; or # are comments
+; (only whole lines: a ; inside a value is part of the value). Put a value in double quotes
+; to keep spaces at its ends. Yes/no keys accept 1/0, true/false, yes/no or on/off.
+; Reference: docs/config.md.
+
+[Settings]
+; Local port for SIP over UDP and TCP; 0 = any free port.
+sourcePort=0
+
+; Local IP address for SIP and audio; auto = the address of the default route.
+listenAddress=auto
+
+; UDP ports used for call audio (RTP), 1024-65535; rtpPortMin must be below rtpPortMax.
+rtpPortMin=10000
+rtpPortMax=20000
+
+; Codecs to offer, in order of preference, separated by spaces.
+; Supported: PCMU/8000/1 PCMA/8000/1
+audioCodecs=PCMU/8000/1 PCMA/8000/1
+
+; Answer incoming calls by themselves: 0 = never, all = every call.
+autoAnswer=0
+; Seconds to ring before answering automatically (0-3600).
+autoAnswerDelay=0
+
+; 1 = a call that arrives during another one rings; 0 = it is rejected as busy.
+callWaiting=1
+
+; User-Agent header sent in SIP messages; empty = Wisp/VERSION.
+userAgent=
+
+; Microphone and speaker: default, null (silence / discard), file:PATH (a WAV file;
+; relative to this folder), pulse:NAME, alsa:NAME, or a PulseAudio device name.
+audioInputDevice=default
+audioOutputDevice=default
+
+; Account for outgoing calls: N = [AccountN], 0 = the local account (calls by IP address).
+; When not set: 1 if [Account1] exists, else 0.
+;accountId=1
+
+; Accounts: [Account1] to [Account99]. Remove the ; in front of the lines below to use this
+; example. Only username and server (or domain) are required.
+;[Account1]
+; Name shown for this account.
+;label=Office
+; Registrar host[:port]; empty = use domain.
+;server=sip.example.com
+; Outbound proxy host[:port]; empty = none.
+;proxy=
+; Domain of your SIP address (username@domain); empty = use server.
+;domain=
+;username=1001
+; Authentication user name, if it differs from username.
+;authID=
+;password=secret
+; Name shown to the people you call.
+;displayName=Alice
+; udp, tcp or tls.
+;transport=udp
+; 0 = keep the account here but do not register or use it.
+;enabled=1
+; Seconds between registrations (60-86400).
+;registerRefresh=300
+; Seconds between keep-alive packets that hold NAT bindings open; 0 = off (0-3600).
+;keepAlive=15
+; Address to announce instead of the local one (host[:port]), for NAT; empty = automatic.
+;publicAddr=
+; Put in front of every number dialled from this account.
+;dialingPrefix=
+; MicroSIP-style dial plan, kept as written.
+;dialPlan=
+; 1 = hide your caller ID from the people you call.
+;hideCID=0
+)ini";
+}
+
+} // namespace wisp

@@ -1,0 +1,630 @@
+#include "config/settings.h"
+
+#include "util/atomic_file.h"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <array>
+#include <charconv>
+#include <netinet/in.h>
+#include <optional>
+
+namespace wisp {
+namespace {
+
+constexpr std::array<std::string_view, 2> kSupportedAudioCodecs{"PCMU/8000/1", "PCMA/8000/1"};
+
+constexpr std::string_view kSettingsSection = "Settings";
+constexpr std::string_view kAccountPrefix = "Account";
+
+// ---- Small text helpers ----
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string toLower(std::string_view s) {
+  std::string r(s);
+  std::transform(r.begin(), r.end(), r.begin(), lower);
+  return r;
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && toLower(a) == toLower(b);
+}
+
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+std::string quoted(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
+
+std::string joined(std::span<const std::string_view> words) {
+  std::string r;
+  for (std::string_view w : words)
+    r += (r.empty() ? "" : " ") + std::string(w);
+  return r;
+}
+
+// Case-insensitive edit distance, to suggest the key a typo was meant to be.
+size_t editDistance(std::string_view a, std::string_view b) {
+  std::string x = toLower(a), y = toLower(b);
+  std::vector<size_t> row(y.size() + 1);
+  for (size_t j = 0; j <= y.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= x.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= y.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[y.size()];
+}
+
+std::optional<std::string_view> nearest(std::string_view word,
+                                        std::span<const std::string_view> candidates) {
+  std::optional<std::string_view> best;
+  size_t bestDistance = std::max<size_t>(2, word.size() / 3) + 1; // anything further is noise
+  for (std::string_view c : candidates) {
+    size_t d = editDistance(word, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+Error badValue(std::string message) {
+  return makeError("config", std::move(message));
+}
+
+// ---- Value parsers: each takes the raw value and says what was expected if it is wrong ----
+
+Status parseInt(std::string_view v, int min, int max, std::string_view noun, int &out) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  // from_chars accepts a leading '-': fine, the range check rejects it when min >= 0.
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < min || n > max)
+    return badValue(quoted(v) + " is not " + std::string(noun) + " (" + std::to_string(min) + "-" +
+                    std::to_string(max) + ")");
+  out = n;
+  return Ok{};
+}
+
+Status parsePort(std::string_view v, int min, uint16_t &out) {
+  int n = 0;
+  Status s = parseInt(v, min, 65535, "a port number", n);
+  if (s)
+    out = static_cast<uint16_t>(n);
+  return s;
+}
+
+Status parseSeconds(std::string_view v, int min, int max, int &out) {
+  return parseInt(v, min, max, "a number of seconds", out);
+}
+
+Status parseBool(std::string_view v, bool &out) {
+  std::string s = toLower(v);
+  if (s == "1" || s == "true" || s == "yes" || s == "on") {
+    out = true;
+    return Ok{};
+  }
+  if (s == "0" || s == "false" || s == "no" || s == "off") {
+    out = false;
+    return Ok{};
+  }
+  return badValue(quoted(v) + " is not a yes/no value (use 1 or 0, true or false, yes or no, " +
+                  "on or off)");
+}
+
+Status parseCodecs(std::string_view v, std::vector<std::string> &out) {
+  const std::string supported = "supported: " + joined(kSupportedAudioCodecs);
+  std::vector<std::string> codecs;
+  std::vector<std::string> problems;
+  size_t pos = 0;
+  while (pos < v.size()) {
+    if (v[pos] == ' ' || v[pos] == '\t') {
+      ++pos;
+      continue;
+    }
+    size_t end = v.find_first_of(" \t", pos);
+    std::string_view name = v.substr(pos, end == std::string_view::npos ? v.npos : end - pos);
+    pos = end == std::string_view::npos ? v.size() : end;
+    auto known = std::find_if(kSupportedAudioCodecs.begin(), kSupportedAudioCodecs.end(),
+                              [&](std::string_view c) { return equalsIgnoreCase(c, name); });
+    if (known == kSupportedAudioCodecs.end())
+      problems.push_back("unsupported codec " + quoted(name));
+    else if (std::find(codecs.begin(), codecs.end(), *known) != codecs.end())
+      problems.push_back("codec " + quoted(*known) + " is listed twice");
+    else
+      codecs.emplace_back(*known);
+  }
+  if (problems.empty() && codecs.empty())
+    return badValue("the codec list is empty; " + supported);
+  if (!problems.empty()) {
+    std::string message;
+    for (const std::string &p : problems)
+      message += p + "; ";
+    return badValue(message + supported);
+  }
+  out = std::move(codecs);
+  return Ok{};
+}
+
+Status parseAutoAnswer(std::string_view v, AutoAnswer &out) {
+  std::string s = toLower(v);
+  if (s.empty() || s == "0" || s == "off") {
+    out = AutoAnswer::Never;
+    return Ok{};
+  }
+  if (s == "all") {
+    out = AutoAnswer::All;
+    return Ok{};
+  }
+  if (s == "button" || s == "header")
+    return badValue(quoted(v) + " is not supported yet; use 0 (never) or all");
+  return badValue(quoted(v) + " is not an auto-answer mode; use 0 (never) or all");
+}
+
+Status parseTransport(std::string_view v, SipTransport &out) {
+  for (SipTransport t : {SipTransport::Udp, SipTransport::Tcp, SipTransport::Tls}) {
+    if (equalsIgnoreCase(v, toString(t))) {
+      out = t;
+      return Ok{};
+    }
+  }
+  return badValue(quoted(v) + " is not a transport; use udp, tcp or tls");
+}
+
+bool isHostChar(char c) {
+  return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
+         c == '_';
+}
+
+bool isIpv6Char(char c) {
+  return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+}
+
+// "host", "host:port", "[v6]" or "[v6]:port"; empty means "not set".
+Status parseHostPort(std::string_view v, std::string &out) {
+  auto wrong = [&](std::string why) {
+    return badValue(quoted(v) + " is not a host name or address with an optional :port (" + why +
+                    ")");
+  };
+  std::string_view host = v;
+  std::optional<std::string_view> port;
+  if (!v.empty() && v.front() == '[') {
+    size_t close = v.find(']');
+    if (close == std::string_view::npos)
+      return wrong("missing \"]\"");
+    host = v.substr(1, close - 1);
+    std::string_view rest = v.substr(close + 1);
+    if (host.empty() || !std::all_of(host.begin(), host.end(), isIpv6Char))
+      return wrong("bad IPv6 address");
+    if (!rest.empty()) {
+      if (rest.front() != ':')
+        return wrong("unexpected text after \"]\"");
+      port = rest.substr(1);
+    }
+  } else {
+    size_t colons = static_cast<size_t>(std::count(v.begin(), v.end(), ':'));
+    if (colons > 1)
+      return wrong("write IPv6 addresses in brackets, e.g. [2001:db8::1]:5060");
+    if (colons == 1) {
+      host = v.substr(0, v.find(':'));
+      port = v.substr(v.find(':') + 1);
+      if (equalsIgnoreCase(host, "sip") || equalsIgnoreCase(host, "sips"))
+        return wrong("leave out the \"" + std::string(host) + ":\" prefix");
+    }
+    if (!std::all_of(host.begin(), host.end(), isHostChar))
+      return wrong("e.g. sip.example.com or 192.0.2.1:5060");
+    if (host.empty() && !v.empty())
+      return wrong("empty host");
+  }
+  int n = 0;
+  if (port && !parseInt(*port, 1, 65535, "", n))
+    return wrong("the port must be 1-65535");
+  out = std::string(v);
+  return Ok{};
+}
+
+// An IP literal to bind to; "auto" (or empty) leaves the choice to the phone.
+Status parseListenAddress(std::string_view v, std::string &out) {
+  std::string text(v);
+  unsigned char buf[sizeof(in6_addr)];
+  if (text.empty() || equalsIgnoreCase(text, "auto")) {
+    out.clear();
+    return Ok{};
+  }
+  if (::inet_pton(AF_INET, text.c_str(), buf) != 1 && ::inet_pton(AF_INET6, text.c_str(), buf) != 1)
+    return badValue(quoted(v) + " is not an IP address (use auto, or e.g. 192.0.2.10 or ::1)");
+  out = std::move(text);
+  return Ok{};
+}
+
+Status parseDevice(std::string_view v, AudioDirection direction, AudioDeviceSpec &out) {
+  Result<AudioDeviceSpec> spec = parseAudioDeviceSpec(v, direction);
+  if (!spec)
+    return badValue(spec.error().message);
+  out = std::move(spec).value();
+  return Ok{};
+}
+
+Status parseAccountId(std::string_view v, int &out) {
+  return parseInt(v, 0, kMaxAccounts, "an account number", out);
+}
+
+// ---- The key tables: the single list of what each section accepts ----
+
+template <class Target> struct KeySpec {
+  std::string_view name;
+  Status (*apply)(std::string_view value, Target &target);
+};
+
+using SettingsKey = KeySpec<Settings>;
+const std::array<SettingsKey, 12> kSettingsKeys{{
+    {"sourcePort", [](std::string_view v, Settings &s) { return parsePort(v, 0, s.sourcePort); }},
+    {"listenAddress",
+     [](std::string_view v, Settings &s) { return parseListenAddress(v, s.listenAddress); }},
+    {"rtpPortMin",
+     [](std::string_view v, Settings &s) { return parsePort(v, 1024, s.rtpPortMin); }},
+    {"rtpPortMax",
+     [](std::string_view v, Settings &s) { return parsePort(v, 1024, s.rtpPortMax); }},
+    {"audioCodecs", [](std::string_view v, Settings &s) { return parseCodecs(v, s.audioCodecs); }},
+    {"autoAnswer",
+     [](std::string_view v, Settings &s) { return parseAutoAnswer(v, s.autoAnswer); }},
+    {"autoAnswerDelay",
+     [](std::string_view v, Settings &s) { return parseSeconds(v, 0, 3600, s.autoAnswerDelay); }},
+    {"callWaiting", [](std::string_view v, Settings &s) { return parseBool(v, s.callWaiting); }},
+    {"userAgent",
+     [](std::string_view v, Settings &s) -> Status {
+       s.userAgent = v;
+       return Ok{};
+     }},
+    {"audioInputDevice",
+     [](std::string_view v, Settings &s) {
+       return parseDevice(v, AudioDirection::Input, s.audioInputDevice);
+     }},
+    {"audioOutputDevice",
+     [](std::string_view v, Settings &s) {
+       return parseDevice(v, AudioDirection::Output, s.audioOutputDevice);
+     }},
+    {"accountId", [](std::string_view v, Settings &s) { return parseAccountId(v, s.accountId); }},
+}};
+
+// Plain text: anything goes, the SIP layer quotes what it needs to.
+template <std::string AccountSettings::*Field>
+Status setText(std::string_view v, AccountSettings &a) {
+  a.*Field = v;
+  return Ok{};
+}
+
+template <std::string AccountSettings::*Field>
+Status setHost(std::string_view v, AccountSettings &a) {
+  return parseHostPort(v, a.*Field);
+}
+
+using AccountKey = KeySpec<AccountSettings>;
+const std::array<AccountKey, 16> kAccountKeys{{
+    {"label", setText<&AccountSettings::label>},
+    {"server", setHost<&AccountSettings::server>},
+    {"proxy", setHost<&AccountSettings::proxy>},
+    {"domain", setHost<&AccountSettings::domain>},
+    {"username", setText<&AccountSettings::username>},
+    {"authID", setText<&AccountSettings::authId>},
+    {"password", setText<&AccountSettings::password>},
+    {"displayName", setText<&AccountSettings::displayName>},
+    {"transport",
+     [](std::string_view v, AccountSettings &a) { return parseTransport(v, a.transport); }},
+    {"enabled", [](std::string_view v, AccountSettings &a) { return parseBool(v, a.enabled); }},
+    {"registerRefresh",
+     [](std::string_view v, AccountSettings &a) {
+       return parseSeconds(v, 60, 86400, a.registerRefresh);
+     }},
+    {"keepAlive",
+     [](std::string_view v, AccountSettings &a) { return parseSeconds(v, 0, 3600, a.keepAlive); }},
+    {"publicAddr", setHost<&AccountSettings::publicAddr>},
+    {"dialingPrefix", setText<&AccountSettings::dialingPrefix>},
+    {"dialPlan", setText<&AccountSettings::dialPlan>},
+    {"hideCID",
+     [](std::string_view v, AccountSettings &a) { return parseBool(v, a.hideCallerId); }},
+}};
+
+template <class Keys> std::vector<std::string_view> namesOf(const Keys &keys) {
+  std::vector<std::string_view> names;
+  for (const auto &k : keys)
+    names.push_back(k.name);
+  return names;
+}
+
+const std::vector<std::string_view> &settingsKeyNames() {
+  static const std::vector<std::string_view> names = namesOf(kSettingsKeys);
+  return names;
+}
+
+const std::vector<std::string_view> &accountKeyNames() {
+  static const std::vector<std::string_view> names = namesOf(kAccountKeys);
+  return names;
+}
+
+// ---- Sections ----
+
+// The N of "AccountN" when the name is a valid account section.
+std::optional<int> accountIndex(std::string_view section) {
+  if (section.substr(0, kAccountPrefix.size()) != kAccountPrefix)
+    return std::nullopt;
+  std::string_view digits = section.substr(kAccountPrefix.size());
+  if (digits.empty() || digits.size() > 2 || digits.front() == '0' ||
+      !std::all_of(digits.begin(), digits.end(), isDigit))
+    return std::nullopt;
+  return std::stoi(std::string(digits));
+}
+
+std::string unknownSectionMessage(std::string_view name) {
+  const std::string numbered = "accounts are numbered [Account1] to [Account99] (no leading zeros)";
+  size_t digitsAt = name.size();
+  while (digitsAt > 0 && isDigit(name[digitsAt - 1]))
+    --digitsAt;
+  std::string_view base = name.substr(0, digitsAt);
+  if (editDistance(base, kAccountPrefix) <= 2) {
+    std::string meant = std::string(kAccountPrefix) + std::string(name.substr(digitsAt));
+    if (accountIndex(meant) && meant != name)
+      return "unknown section; did you mean [" + meant + "]?";
+    return "not an account section: " + numbered;
+  }
+  if (editDistance(name, kSettingsSection) <= 2)
+    return "unknown section; did you mean [Settings]?";
+  return "unknown section; the sections are [Settings] and [Account1] to [Account99]";
+}
+
+std::string unknownKeyMessage(std::string_view key, const std::vector<std::string_view> &known,
+                              const std::vector<std::string_view> &other,
+                              std::string_view otherSection) {
+  std::string message = "unknown key " + quoted(key);
+  if (std::find(other.begin(), other.end(), key) != other.end())
+    return message + "; it belongs in " + std::string(otherSection);
+  if (auto guess = nearest(key, known))
+    return message + "; did you mean " + quoted(*guess) + "?";
+  return message;
+}
+
+class Loader {
+public:
+  explicit Loader(const IniDocument &doc) : doc_(doc) {}
+
+  ConfigResult<Settings> run() {
+    for (const IniSection &section : doc_.sections) {
+      if (section.name == kSettingsSection)
+        loadSettingsSection();
+      else if (auto index = accountIndex(section.name))
+        loadAccount(section, *index);
+      else
+        error(section.line, section.name, "", unknownSectionMessage(section.name));
+    }
+    std::sort(settings_.accounts.begin(), settings_.accounts.end(),
+              [](const AccountSettings &a, const AccountSettings &b) { return a.index < b.index; });
+    checkRtpRange();
+    checkAccountId();
+    resolveRelativeFiles();
+    if (!errors_.empty()) {
+      std::stable_sort(errors_.begin(), errors_.end(),
+                       [](const ConfigError &a, const ConfigError &b) { return a.line < b.line; });
+      return std::move(errors_);
+    }
+    return std::move(settings_);
+  }
+
+private:
+  void error(int line, std::string_view section, std::string_view key, std::string message) {
+    errors_.push_back(
+        ConfigError{doc_.path, line, std::string(section), std::string(key), std::move(message)});
+  }
+
+  template <class Target, size_t N>
+  void applyKeys(std::string_view section, const std::array<KeySpec<Target>, N> &keys,
+                 Target &target, const std::vector<std::string_view> &otherKeys,
+                 std::string_view otherSection) {
+    for (const IniEntry *entry : doc_.entriesIn(section)) {
+      auto spec = std::find_if(keys.begin(), keys.end(),
+                               [&](const KeySpec<Target> &k) { return k.name == entry->key; });
+      if (spec == keys.end()) {
+        error(entry->line, section, entry->key,
+              unknownKeyMessage(entry->key, namesOf(keys), otherKeys, otherSection));
+        continue;
+      }
+      if (Status s = spec->apply(entry->value, target); !s) {
+        error(entry->line, section, entry->key, s.error().message);
+        rejected_.push_back(entry);
+      }
+    }
+  }
+
+  void loadSettingsSection() {
+    applyKeys(kSettingsSection, kSettingsKeys, settings_, accountKeyNames(),
+              "an [AccountN] section");
+  }
+
+  void loadAccount(const IniSection &section, int index) {
+    AccountSettings account;
+    account.index = index;
+    applyKeys(section.name, kAccountKeys, account, settingsKeyNames(), "[Settings]");
+    if (account.enabled) {
+      const std::string hint = " (or set enabled=0)";
+      if (account.username.empty())
+        error(section.line, section.name, "username",
+              "not set; an enabled account needs one" + hint);
+      // A rejected server or domain is reported already: "not set" would be confusing.
+      bool hostRejected = wasRejected(doc_.find(section.name, "server")) ||
+                          wasRejected(doc_.find(section.name, "domain"));
+      if (account.server.empty() && account.domain.empty() && !hostRejected)
+        error(section.line, section.name, "server",
+              "not set; an enabled account needs a server or a domain" + hint);
+    }
+    settings_.accounts.push_back(std::move(account));
+  }
+
+  bool wasRejected(const IniEntry *entry) const {
+    return std::find(rejected_.begin(), rejected_.end(), entry) != rejected_.end();
+  }
+
+  // Blames the key the user actually wrote: the other one still has its default.
+  void checkRtpRange() {
+    if (settings_.rtpPortMin < settings_.rtpPortMax)
+      return;
+    const IniEntry *max = doc_.find(kSettingsSection, "rtpPortMax");
+    const IniEntry *min = doc_.find(kSettingsSection, "rtpPortMin");
+    if (wasRejected(min) || wasRejected(max))
+      return; // the bad value is reported already; comparing with a default would mislead
+    const IniEntry *culprit = max ? max : min;
+    if (!culprit)
+      return; // both defaults: cannot happen, the defaults are a valid range
+    error(culprit->line, kSettingsSection, culprit->key,
+          "rtpPortMin (" + std::to_string(settings_.rtpPortMin) +
+              ") must be less than rtpPortMax (" + std::to_string(settings_.rtpPortMax) + ")");
+  }
+
+  void checkAccountId() {
+    const IniEntry *entry = doc_.find(kSettingsSection, "accountId");
+    if (!entry) {
+      settings_.accountId = settings_.findAccount(1) ? 1 : 0;
+      return;
+    }
+    if (!wasRejected(entry) && settings_.accountId != 0 &&
+        !settings_.findAccount(settings_.accountId))
+      error(entry->line, kSettingsSection, entry->key,
+            "there is no [Account" + std::to_string(settings_.accountId) +
+                "] section (use 0 for the local account)");
+  }
+
+  void resolveRelativeFiles() {
+    std::filesystem::path base = std::filesystem::path(doc_.path).parent_path();
+    if (base.empty())
+      return;
+    for (AudioDeviceSpec *spec : {&settings_.audioInputDevice, &settings_.audioOutputDevice})
+      if (spec->kind == AudioDeviceSpec::Kind::File &&
+          std::filesystem::path(spec->name).is_relative())
+        spec->name = (base / spec->name).string();
+  }
+
+  const IniDocument &doc_;
+  Settings settings_;
+  std::vector<ConfigError> errors_;
+  std::vector<const IniEntry *> rejected_; // entries whose value was invalid
+};
+
+} // namespace
+
+// ---- Public API ----
+
+std::string AudioDeviceSpec::toString() const {
+  switch (kind) {
+  case Kind::Default:
+    return "default";
+  case Kind::Null:
+    return "null";
+  case Kind::File:
+    return "file:" + name;
+  case Kind::Pulse:
+    return "pulse:" + name;
+  case Kind::Alsa:
+    return "alsa:" + name;
+  }
+  return "default";
+}
+
+Result<AudioDeviceSpec> parseAudioDeviceSpec(std::string_view spec, AudioDirection direction) {
+  using Kind = AudioDeviceSpec::Kind;
+  const std::string forms = "use default, null, file:PATH, pulse:NAME, alsa:NAME or a device name";
+  auto wrong = [&](std::string why) {
+    return makeError("bad_argument", "bad audio device " + quoted(spec) + ": " + why);
+  };
+  if (spec.empty())
+    return wrong("empty; " + forms);
+  if (spec == "default")
+    return AudioDeviceSpec{Kind::Default, ""};
+  if (spec == "null")
+    return AudioDeviceSpec{Kind::Null, ""};
+
+  size_t colon = spec.find(':');
+  if (colon == std::string_view::npos)
+    return AudioDeviceSpec{Kind::Pulse, std::string(spec)};
+  std::string_view prefix = spec.substr(0, colon);
+  std::string name(spec.substr(colon + 1));
+  if (prefix == "file") {
+    if (name.empty())
+      return wrong("file: needs a path, e.g. file:/tmp/audio.wav");
+    if (direction == AudioDirection::Output &&
+        !(name.size() > 4 && toLower(name.substr(name.size() - 4)) == ".wav"))
+      return wrong("an output file must end in .wav");
+    return AudioDeviceSpec{Kind::File, std::move(name)};
+  }
+  if (prefix == "pulse" || prefix == "alsa") {
+    if (name.empty())
+      return wrong(std::string(prefix) + ": needs a device name");
+    return AudioDeviceSpec{prefix == "pulse" ? Kind::Pulse : Kind::Alsa, std::move(name)};
+  }
+  // "hw:0,0" and the like are ALSA names typed without their prefix.
+  return wrong("unknown kind " + quoted(prefix) + "; " + forms + " (ALSA names need alsa:, e.g. " +
+               "alsa:" + std::string(spec) + ")");
+}
+
+std::string_view toString(SipTransport transport) {
+  switch (transport) {
+  case SipTransport::Udp:
+    return "udp";
+  case SipTransport::Tcp:
+    return "tcp";
+  case SipTransport::Tls:
+    return "tls";
+  }
+  return "udp";
+}
+
+std::span<const std::string_view> supportedAudioCodecs() {
+  return kSupportedAudioCodecs;
+}
+
+const AccountSettings *Settings::findAccount(int index) const {
+  auto it = std::find_if(accounts.begin(), accounts.end(),
+                         [&](const AccountSettings &a) { return a.index == index; });
+  return it == accounts.end() ? nullptr : &*it;
+}
+
+std::span<const std::string_view> settingsSectionKeys() {
+  return settingsKeyNames();
+}
+std::span<const std::string_view> accountSectionKeys() {
+  return accountKeyNames();
+}
+
+ConfigResult<Settings> loadSettings(const IniDocument &doc) {
+  return Loader(doc).run();
+}
+
+ConfigResult<Settings> loadSettingsText(std::string_view text, std::string path) {
+  IniParseOutput parsed = parseIniLenient(text, std::move(path));
+  ConfigResult<Settings> loaded = loadSettings(parsed.document);
+  if (parsed.errors.empty())
+    return loaded;
+  std::vector<ConfigError> errors = std::move(parsed.errors);
+  if (auto *more = std::get_if<std::vector<ConfigError>>(&loaded))
+    errors.insert(errors.end(), more->begin(), more->end());
+  std::stable_sort(errors.begin(), errors.end(),
+                   [](const ConfigError &a, const ConfigError &b) { return a.line < b.line; });
+  return errors;
+}
+
+ConfigResult<Settings> loadSettingsFile(const std::filesystem::path &path) {
+  Result<std::string> text = readFile(path);
+  if (!text)
+    return std::vector<ConfigError>{ConfigError{"", 0, "", "", text.error().message}};
+  return loadSettingsText(*text, path.string());
+}
+
+} // namespace wisp

@@ -1,0 +1,115 @@
+// The phone's configuration as typed, validated values: what wisp.ini says, with defaults for
+// everything it leaves out. Section and key names are MicroSIP's, so its users feel at home.
+#pragma once
+
+#include "config/ini.h"
+#include "util/result.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wisp {
+
+// ---- Audio device specs: shared by wisp.ini and the --audio-in / --audio-out options ----
+
+enum class AudioDirection { Input, Output };
+
+struct AudioDeviceSpec {
+  enum class Kind {
+    Default, // the system's default device
+    Null,    // silence in, discard out
+    File,    // name = a WAV file path
+    Pulse,   // name = a PulseAudio (or PipeWire-pulse) device name
+    Alsa,    // name = an ALSA device name, e.g. "hw:0,0"
+  };
+  Kind kind = Kind::Default;
+  std::string name; // empty for Default and Null
+
+  // The canonical spec: "default", "null", "file:PATH", "pulse:NAME" or "alsa:NAME".
+  std::string toString() const;
+  bool operator==(const AudioDeviceSpec &) const = default;
+};
+
+// Accepts "default", "null", "file:PATH" (an output file must end in ".wav"), "pulse:NAME",
+// "alsa:NAME", or a bare device name, which means a PulseAudio device. A relative PATH is
+// kept as written. Errors (code "bad_argument") explain the accepted forms.
+Result<AudioDeviceSpec> parseAudioDeviceSpec(std::string_view spec, AudioDirection direction);
+
+// ---- Settings ----
+
+enum class AutoAnswer { Never, All };
+enum class SipTransport { Udp, Tcp, Tls };
+std::string_view toString(SipTransport transport); // "udp", "tcp", "tls"
+
+// The audioCodecs names Wisp can use, in the default order of preference. The one list to
+// extend when a codec is added (its media/codec.h implementation must exist too).
+std::span<const std::string_view> supportedAudioCodecs();
+
+inline constexpr int kMaxAccounts = 99; // [Account1] .. [Account99]
+
+// One [AccountN] section.
+struct AccountSettings {
+  int index = 0; // N
+  std::string label;
+  std::string server; // registrar host[:port]; empty = use domain
+  std::string proxy;  // outbound proxy host[:port]; empty = none
+  std::string domain; // SIP domain of the address of record; empty = use server
+  std::string username;
+  std::string authId; // "authID": authentication user name; empty = username
+  std::string password;
+  std::string displayName;
+  SipTransport transport = SipTransport::Udp;
+  bool enabled = true;
+  int registerRefresh = 300; // seconds, 60-86400
+  int keepAlive = 15;        // seconds between NAT keep-alives, 0 = off
+  std::string publicAddr;    // address to put in Contact/Via instead of the local one
+  std::string dialingPrefix; // prepended to dialled numbers
+  std::string dialPlan;      // MicroSIP dial plan, kept as written
+  bool hideCallerId = false; // "hideCID"
+
+  bool operator==(const AccountSettings &) const = default;
+};
+
+struct Settings {
+  uint16_t sourcePort = 0;   // SIP UDP and TCP listen port; 0 = any free port
+  std::string listenAddress; // IP address to bind SIP and RTP to; empty = automatic ("auto")
+  uint16_t rtpPortMin = 10000;
+  uint16_t rtpPortMax = 20000;
+  std::vector<std::string> audioCodecs{supportedAudioCodecs().begin(),
+                                       supportedAudioCodecs().end()};
+  AutoAnswer autoAnswer = AutoAnswer::Never;
+  int autoAnswerDelay = 0; // seconds
+  bool callWaiting = true;
+  std::string userAgent; // empty = "Wisp/VERSION"
+  AudioDeviceSpec audioInputDevice;
+  AudioDeviceSpec audioOutputDevice;
+  int accountId = 0; // account for outgoing calls; 0 = local account (calls by IP)
+  std::vector<AccountSettings> accounts; // sorted by index
+
+  const AccountSettings *findAccount(int index) const;
+  bool operator==(const Settings &) const = default;
+};
+
+// The keys each kind of section accepts, in the order the default wisp.ini documents them.
+std::span<const std::string_view> settingsSectionKeys(); // [Settings]
+std::span<const std::string_view> accountSectionKeys();  // [AccountN]
+
+// Validates a parsed document. Relative file:PATH audio devices are resolved against the
+// folder of doc.path, so a profile can carry its own sound files.
+ConfigResult<Settings> loadSettings(const IniDocument &doc);
+
+// Parses and validates, reporting syntax errors and bad values together, sorted by line.
+ConfigResult<Settings> loadSettingsText(std::string_view text, std::string path);
+
+// Reads the file (an unreadable or missing file is an error) and loads it.
+ConfigResult<Settings> loadSettingsFile(const std::filesystem::path &path);
+
+// The commented wisp.ini written into a new profile (default_ini.cpp). It documents every key
+// and loads to exactly Settings{}.
+std::string_view defaultIniText();
+
+} // namespace wisp

@@ -1,0 +1,117 @@
+#include "control/executor.h"
+
+#include "control/command_parser.h"
+
+#include <cstdio>
+
+namespace wisp {
+namespace {
+
+Result<Reply> notAvailable(const Command &command) {
+  return makeError("not_available", "\"" + std::string(commandName(command.kind)) +
+                                        "\" is not available yet in this version of Wisp");
+}
+
+std::string str(const Json *j) { return j && j->isString() ? j->asString() : std::string(); }
+
+} // namespace
+
+Result<Reply> execute(PhoneControl &phone, const Command &command) {
+  if (!commandAvailable(command.kind))
+    return notAvailable(command);
+  switch (command.kind) {
+  case CommandKind::Dial:
+    return phone.dial(command.target, command.account, command.postDialDtmf);
+  case CommandKind::Answer:
+    return phone.answer(command.call);
+  case CommandKind::Hangup:
+    return phone.hangup(command.call);
+  case CommandKind::HangupAll:
+    return phone.hangupAll();
+  case CommandKind::Dtmf:
+    return phone.sendDtmf(command.digits, command.call);
+  case CommandKind::Status: {
+    Json snap = phone.snapshot();
+    return Reply{command.json ? snap.dump() : formatStatus(snap), snap};
+  }
+  case CommandKind::Reload:
+    return phone.reload();
+  case CommandKind::Exit:
+    return phone.exit();
+  case CommandKind::Help:
+    return Reply{command.helpTopic ? helpText(*command.helpTopic) : helpText(), Json()};
+  default:
+    return notAvailable(command);
+  }
+}
+
+std::string formatStatus(const Json &snap) {
+  std::string out;
+  char line[512];
+  snprintf(line, sizeof line, "Wisp %s, pid %lld\n", str(snap.find("version")).c_str(),
+           static_cast<long long>(snap.find("pid") ? snap.find("pid")->asInt().value_or(0) : 0));
+  out += line;
+  if (const Json *listen = snap.find("listen"); listen && listen->isArray())
+    for (const Json &l : listen->asArray())
+      out += "  listening: " + str(l.find("transport")) + " " + str(l.find("address")) + "\n";
+  if (const Json *accounts = snap.find("accounts"); accounts && accounts->isArray())
+    for (const Json &a : accounts->asArray())
+      out += "  account " + std::to_string(a.find("id")->asInt().value_or(0)) + ": " +
+             str(a.find("uri")) + " (" + str(a.find("registration")) + ")\n";
+  const Json *calls = snap.find("calls");
+  if (!calls || !calls->isArray() || calls->asArray().empty()) {
+    out += "  no calls";
+    return out;
+  }
+  for (const Json &c : calls->asArray()) {
+    snprintf(line, sizeof line, "  call %lld: %s %s %s, %s, %s, %.0f s",
+             static_cast<long long>(c.find("id")->asInt().value_or(0)),
+             str(c.find("direction")).c_str(),
+             str(c.find("direction")) == "incoming" ? "from" : "to",
+             str(c.find("remote")).c_str(), str(c.find("state")).c_str(),
+             str(c.find("codec")).empty() ? "no codec yet" : str(c.find("codec")).c_str(),
+             c.find("duration") ? c.find("duration")->asNumber() : 0.0);
+    out += line;
+    if (&c != &calls->asArray().back())
+      out += "\n";
+  }
+  return out;
+}
+
+Json handleRequest(PhoneControl &phone, const Json &request) {
+  const Json *id = request.find("id");
+  Json reply = Json::object();
+  reply.set("id", id ? *id : Json());
+  auto fail = [&](const Error &e) {
+    reply.set("ok", false);
+    reply.set("error", Json::object().set("code", e.code).set("message", e.message));
+    return reply;
+  };
+  const Json *argv = request.find("argv");
+  if (!argv || !argv->isArray())
+    return fail(makeError("bad_request", "a request needs \"argv\": an array of strings"));
+  std::vector<std::string> args;
+  for (const Json &a : argv->asArray()) {
+    if (!a.isString())
+      return fail(makeError("bad_request", "every element of \"argv\" must be a string"));
+    args.push_back(a.asString());
+  }
+  auto command = parseCommand(args);
+  if (!command)
+    return fail(command.error());
+  auto result = execute(phone, *command);
+  if (!result)
+    return fail(result.error());
+  reply.set("ok", true);
+  reply.set("result", Json::object().set("text", result->text).set("data", result->data));
+  return reply;
+}
+
+Json makeRequest(const std::vector<std::string> &argv, int id) {
+  Json args = Json::array();
+  for (const auto &a : argv)
+    args.push(a);
+  return Json::object().set("id", id).set("argv", std::move(args));
+}
+
+} // namespace wisp

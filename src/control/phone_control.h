@@ -1,0 +1,35 @@
+// What the command language can do to a phone. The phone implements it; the executor
+// and every control channel (socket, console, later D-Bus and HTTP) only see this.
+#pragma once
+
+#include "util/json.h"
+#include "util/result.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wisp {
+
+// A successful command's answer: a sentence for people and data for programs.
+struct Reply {
+  std::string text;
+  Json data;
+};
+
+class PhoneControl {
+public:
+  virtual ~PhoneControl() = default;
+  virtual Result<Reply> dial(const std::string &target, const std::optional<std::string> &account,
+                             const std::vector<std::string> &postDialDtmf) = 0;
+  virtual Result<Reply> answer(std::optional<int> call) = 0;
+  virtual Result<Reply> hangup(std::optional<int> call) = 0;
+  virtual Result<Reply> hangupAll() = 0;
+  virtual Result<Reply> sendDtmf(const std::string &digits, std::optional<int> call) = 0;
+  virtual Result<Reply> reload() = 0;
+  virtual Result<Reply> exit() = 0;
+  // The state snapshot: listen addresses, accounts, calls (see docs/api.md).
+  virtual Json snapshot() const = 0;
+};
+
+} // namespace wisp

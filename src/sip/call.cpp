@@ -1,0 +1,347 @@
+#include "sip/call.h"
+
+#include "util/log.h"
+
+#include <cstring>
+
+namespace wisp {
+namespace {
+
+// libre never gives up on an INVITE that got a 1xx; a phone should.
+constexpr uint64_t kRingTimeoutMs = 180 * 1000;
+
+constexpr const char *kAllowHeader =
+    "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY, REFER\r\n";
+
+std::string describeError(int err) {
+  switch (err) {
+  case ETIMEDOUT: return "no response (timeout)";
+  case ECONNREFUSED: return "connection refused";
+  case ECONNRESET: return "remote hung up";
+  case EDESTADDRREQ: return "cannot resolve the address";
+  case EPROTO: return "protocol error";
+  default: return strerror(err);
+  }
+}
+
+} // namespace
+
+std::string_view toString(CallDirection d) {
+  return d == CallDirection::Incoming ? "incoming" : "outgoing";
+}
+
+std::string_view toString(CallState s) {
+  switch (s) {
+  case CallState::Calling: return "calling";
+  case CallState::Ringing: return "ringing";
+  case CallState::Established: return "established";
+  case CallState::Ended: return "ended";
+  }
+  return "?";
+}
+
+Call::Call(int id, CallDirection direction, const CallContext &ctx, CallObserver &observer)
+    : id_(id), direction_(direction), ctx_(ctx), observer_(observer),
+      state_(direction == CallDirection::Outgoing ? CallState::Calling : CallState::Ringing) {
+  tmr_init(&ringTimer_);
+  tmr_init(&answerTimer_);
+  stream_.onDtmf([this](char digit) {
+    dtmfReceived_ += digit;
+    log::info("call", "call %d: DTMF %c received", id_, digit);
+    observer_.onCallEvent(*this, CallEvent::DtmfReceived);
+  });
+}
+
+Call::~Call() {
+  tmr_cancel(&ringTimer_);
+  tmr_cancel(&answerTimer_);
+  if (audioAttached_)
+    ctx_.audio->detach(&stream_);
+}
+
+Status Call::prepareMedia() {
+  const std::string cname = ctx_.identity.uri();
+  if (Status s = stream_.open(ctx_.mediaIp, ctx_.rtpPortMin, ctx_.rtpPortMax, cname); !s)
+    return s;
+  auto sdp = SdpNegotiator::create(ctx_.mediaIp, stream_.localPort(), ctx_.codecs);
+  if (!sdp)
+    return sdp.error();
+  sdp_.emplace(std::move(sdp.value()));
+  return Ok{};
+}
+
+Status Call::dial(const std::string &targetUri) {
+  remoteUri_ = targetUri;
+  if (Status s = prepareMedia(); !s)
+    return s;
+  auto offer = sdp_->makeOffer();
+  if (!offer)
+    return offer.error();
+
+  const Identity &me = ctx_.identity;
+  const std::string from = me.uri();
+  sipsess *sess = nullptr;
+  int err = sipsess_connect(&sess, ctx_.sessions, targetUri.c_str(),
+                            me.displayName.empty() ? nullptr : me.displayName.c_str(),
+                            from.c_str(), me.user.c_str(), nullptr, 0, "application/sdp",
+                            offer->get(), nullptr, nullptr, false, &Call::onOffer, &Call::onAnswer,
+                            &Call::onProgress, &Call::onEstablished, nullptr, nullptr,
+                            &Call::onClose, this, "%s", kAllowHeader);
+  if (err)
+    return makeError("dial_failed", "cannot call " + targetUri + ": " + describeError(err));
+  session_.reset(sess);
+  tmr_start(
+      &ringTimer_, kRingTimeoutMs,
+      [](void *arg) {
+        auto *call = static_cast<Call *>(arg);
+        log::info("call", "call %d: no answer after %llu s, hanging up", call->id_,
+                  static_cast<unsigned long long>(kRingTimeoutMs / 1000));
+        call->hangup(408, "no answer");
+      },
+      this);
+  log::info("call", "call %d: calling %s", id_, targetUri.c_str());
+  return Ok{};
+}
+
+Status Call::accept(const sip_msg *invite) {
+  remoteUri_ = fromPl(invite->from.auri);
+  remoteName_ = fromPl(invite->from.dname);
+  if (Status s = prepareMedia(); !s) {
+    sip_treply(nullptr, ctx_.stack, invite, 500, "Server Internal Error");
+    return s;
+  }
+  if (mbuf_get_left(invite->mb) > 0) {
+    auto answer = sdp_->answerOffer(invite->mb);
+    if (!answer) {
+      const bool noCodec = answer.error().code == "not_acceptable";
+      sip_treply(nullptr, ctx_.stack, invite, noCodec ? 488 : 400,
+                 noCodec ? "Not Acceptable Here" : "Bad Request");
+      return answer.error();
+    }
+    pendingAnswer_ = std::move(answer.value());
+  }
+  sipsess *sess = nullptr;
+  const Identity &me = ctx_.identity;
+  int err = sipsess_accept(&sess, ctx_.sessions, invite, 180, "Ringing", me.user.c_str(),
+                           "application/sdp", nullptr, nullptr, nullptr, false, &Call::onOffer,
+                           &Call::onAnswer, &Call::onEstablished, nullptr, nullptr, &Call::onClose,
+                           this, "%s", kAllowHeader);
+  if (err) {
+    sip_treply(nullptr, ctx_.stack, invite, 500, "Server Internal Error");
+    return makeError("accept_failed", std::string("cannot take the call: ") + strerror(err));
+  }
+  session_.reset(sess);
+  if (remoteName_.empty())
+    log::info("call", "call %d: incoming call from %s", id_, remoteUri_.c_str());
+  else
+    log::info("call", "call %d: incoming call from \"%s\" %s", id_, remoteName_.c_str(),
+              remoteUri_.c_str());
+  return Ok{};
+}
+
+Status Call::answer() {
+  if (direction_ != CallDirection::Incoming || state_ != CallState::Ringing)
+    return makeError("bad_state", "call " + std::to_string(id_) + " is not ringing");
+  RePtr<mbuf> sdp;
+  if (pendingAnswer_) {
+    sdp = std::move(pendingAnswer_);
+  } else {
+    // The INVITE had no SDP (late offer): we offer in the 200, the ACK carries the answer.
+    auto offer = sdp_->makeOffer();
+    if (!offer)
+      return offer.error();
+    sdp = std::move(offer.value());
+  }
+  if (int err = sipsess_answer(session_.get(), 200, "OK", sdp.get(), "%s", kAllowHeader))
+    return makeError("answer_failed", std::string("cannot answer: ") + strerror(err));
+  answeredAt_ = std::chrono::steady_clock::now();
+  log::info("call", "call %d: answered", id_);
+  // Media can flow as soon as we answered with a complete offer/answer.
+  if (sdp_->negotiated().usable())
+    applyMedia();
+  return Ok{};
+}
+
+void Call::answerAfter(std::chrono::milliseconds delay) {
+  tmr_start(
+      &answerTimer_, uint64_t(delay.count()),
+      [](void *arg) {
+        auto *call = static_cast<Call *>(arg);
+        if (call->state_ != CallState::Ringing)
+          return;
+        log::info("call", "call %d: answering automatically", call->id_);
+        if (Status s = call->answer(); !s)
+          log::warn("call", "call %d: %s", call->id_, s.error().message.c_str());
+      },
+      this);
+}
+
+void Call::reject(int code, const char *reason) {
+  if (session_ && direction_ == CallDirection::Incoming && state_ == CallState::Ringing)
+    sipsess_reject(session_.get(), uint16_t(code), reason, nullptr);
+  session_.reset();
+  finish(code, reason);
+}
+
+void Call::hangup(int code, std::string reason) {
+  if (state_ == CallState::Ended)
+    return;
+  if (direction_ == CallDirection::Incoming && state_ == CallState::Ringing) {
+    reject(603, "Decline");
+    return;
+  }
+  // Dropping our reference makes libre send CANCEL (before the answer) or BYE (after).
+  session_.reset();
+  finish(code, reason.empty() ? std::string("local hang-up") : std::move(reason));
+}
+
+Status Call::sendDtmf(std::string_view digits) {
+  if (state_ != CallState::Established)
+    return makeError("bad_state", "call " + std::to_string(id_) + " is not established");
+  if (!stream_.sendDtmf(digits))
+    return makeError("not_supported",
+                     "the other side did not offer RFC 4733 telephone-events for DTMF");
+  return Ok{};
+}
+
+std::string Call::codecName() const {
+  const NegotiatedMedia &m = stream_.media();
+  if (!m.sendCodec)
+    return {};
+  return std::string(m.sendCodec->name()) + "/" + std::to_string(m.sendCodec->clockRate());
+}
+
+std::string Call::mediaDirection() const {
+  if (!stream_.media().usable())
+    return "none";
+  return sdp_dir_name(stream_.media().direction);
+}
+
+double Call::durationSeconds() const {
+  if (!answeredAt_)
+    return 0;
+  const auto until = endedAt_.value_or(std::chrono::steady_clock::now());
+  return std::chrono::duration<double>(until - *answeredAt_).count();
+}
+
+// --- libre callbacks -------------------------------------------------------------------
+
+int Call::onOffer(mbuf **descp, const sip_msg *msg, void *arg) {
+  return static_cast<Call *>(arg)->handleOffer(descp, msg);
+}
+int Call::onAnswer(const sip_msg *msg, void *arg) {
+  return static_cast<Call *>(arg)->handleAnswer(msg);
+}
+void Call::onProgress(const sip_msg *msg, void *arg) {
+  static_cast<Call *>(arg)->handleProgress(msg);
+}
+void Call::onEstablished(const sip_msg *, void *arg) {
+  static_cast<Call *>(arg)->handleEstablished();
+}
+void Call::onClose(int err, const sip_msg *msg, void *arg) {
+  static_cast<Call *>(arg)->handleClose(err, msg);
+}
+
+// A re-INVITE (or the 200 to an INVITE we sent without SDP, which we never do).
+int Call::handleOffer(mbuf **descp, const sip_msg *msg) {
+  if (mbuf_get_left(msg->mb) == 0) {
+    // Re-INVITE without SDP: we must offer; the answer comes in the ACK (handleAnswer).
+    auto offer = sdp_->makeOffer();
+    if (!offer)
+      return ENOMEM;
+    *descp = offer->release();
+    return 0;
+  }
+  auto answer = sdp_->answerOffer(msg->mb);
+  if (!answer) {
+    log::warn("call", "call %d: re-INVITE refused: %s", id_, answer.error().message.c_str());
+    return answer.error().code == "not_acceptable" ? EPROTO : EBADMSG;
+  }
+  *descp = answer->release();
+  log::info("call", "call %d: the other side changed the media: %s", id_,
+            sdp_dir_name(sdp_->negotiated().direction));
+  applyMedia();
+  return 0;
+}
+
+// The SDP answer to our offer: in the 200 (outgoing call) or the ACK (late offer).
+int Call::handleAnswer(const sip_msg *msg) {
+  if (Status s = sdp_->takeAnswer(msg->mb); !s) {
+    log::warn("call", "call %d: %s", id_, s.error().message.c_str());
+    return EPROTO;
+  }
+  applyMedia();
+  return 0;
+}
+
+void Call::handleProgress(const sip_msg *msg) {
+  if (msg->scode == 180 || msg->scode == 183) {
+    if (state_ == CallState::Calling) {
+      log::info("call", "call %d: ringing (%u %.*s)", id_, msg->scode, int(msg->reason.l),
+                msg->reason.p);
+      setState(CallState::Ringing);
+    }
+  }
+}
+
+void Call::handleEstablished() {
+  tmr_cancel(&ringTimer_);
+  if (!answeredAt_)
+    answeredAt_ = std::chrono::steady_clock::now();
+  log::info("call", "call %d: established (%s)", id_, codecName().c_str());
+  setState(CallState::Established);
+  applyMedia();
+}
+
+void Call::handleClose(int err, const sip_msg *msg) {
+  if (msg && msg->scode >= 300) {
+    finish(msg->scode, fromPl(msg->reason));
+  } else if (err == ECONNRESET) {
+    finish(0, state_ == CallState::Established ? "remote hung up" : "cancelled by caller");
+  } else if (err) {
+    finish(0, describeError(err));
+  } else {
+    finish(msg ? msg->scode : 0, msg ? fromPl(msg->reason) : "closed");
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+void Call::applyMedia() {
+  stream_.configure(sdp_->negotiated(), &*sdp_);
+  if (!audioAttached_ && (state_ == CallState::Established || answeredAt_)) {
+    ctx_.audio->attach(&stream_);
+    audioAttached_ = true;
+  }
+  observer_.onCallEvent(*this, CallEvent::MediaChanged);
+}
+
+void Call::setState(CallState s) {
+  if (state_ == s)
+    return;
+  state_ = s;
+  observer_.onCallEvent(*this, CallEvent::StateChanged);
+}
+
+void Call::finish(int code, std::string reason) {
+  if (state_ == CallState::Ended)
+    return;
+  tmr_cancel(&ringTimer_);
+  tmr_cancel(&answerTimer_);
+  if (audioAttached_) {
+    ctx_.audio->detach(&stream_);
+    audioAttached_ = false;
+  }
+  end_ = CallEnd{code, std::move(reason)};
+  endedAt_ = std::chrono::steady_clock::now();
+  state_ = CallState::Ended;
+  if (code)
+    log::info("call", "call %d: ended: %d %s", id_, code, end_.reason.c_str());
+  else
+    log::info("call", "call %d: ended: %s", id_, end_.reason.c_str());
+  // The session may already be gone (libre closed it) or still be ours to drop.
+  session_.reset();
+  observer_.onCallEvent(*this, CallEvent::Ended);
+}
+
+} // namespace wisp

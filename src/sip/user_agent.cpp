@@ -1,0 +1,220 @@
+#include "sip/user_agent.h"
+
+#include "util/log.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wisp {
+namespace {
+
+constexpr uint64_t kShutdownGraceMs = 3000; // wait this long for BYE/CANCEL answers
+
+std::string formatAddress(const sa &addr) {
+  char buf[64];
+  re_snprintf(buf, sizeof buf, "%J", &addr);
+  return buf;
+}
+
+} // namespace
+
+UserAgent::UserAgent(AudioHub &audio) : audio_(audio) {
+  ctx_.audio = &audio_;
+  tmr_init(&purgeTimer_);
+  tmr_init(&shutdownTimer_);
+}
+
+UserAgent::~UserAgent() {
+  tmr_cancel(&purgeTimer_);
+  tmr_cancel(&shutdownTimer_);
+  calls_.clear();
+  ended_.clear();
+  requests_.reset();
+  sessions_.reset();
+  if (stack_ && !exited_)
+    sip_close(stack_.get(), true);
+  stack_.reset();
+  dns_.reset();
+}
+
+Status UserAgent::start(const UserAgentConfig &config) {
+  // A resolver for calls to host names; IP literals never touch it.
+  sa servers[8];
+  uint32_t count = 8;
+  char domain[64] = "";
+  if (dns_srv_get(domain, sizeof domain, servers, &count) == 0 && count > 0) {
+    dnsc *d = nullptr;
+    if (dnsc_alloc(&d, nullptr, servers, count) == 0)
+      dns_.reset(d);
+  }
+
+  sip *s = nullptr;
+  int err = sip_alloc(
+      &s, dns_.get(), 32, 32, 32, config.software.c_str(),
+      [](void *arg) {
+        auto *ua = static_cast<UserAgent *>(arg);
+        ua->exited_ = true;
+        tmr_cancel(&ua->shutdownTimer_);
+        if (ua->shutdownDone_)
+          ua->shutdownDone_();
+      },
+      this);
+  if (err)
+    return makeError("sip", std::string("cannot start the SIP stack: ") + strerror(err));
+  stack_.reset(s);
+  ctx_.stack = s;
+  ctx_.mediaIp = config.listenIp;
+
+  // UDP first; with port 0 the kernel picks one, and TCP then takes the same number.
+  sa laddr = config.listenIp;
+  sa_set_port(&laddr, config.sipPort);
+  if ((err = sip_transp_add(s, SIP_TRANSP_UDP, &laddr)))
+    return makeError("sip", "cannot listen for SIP on UDP " + formatAddress(laddr) + ": " +
+                                strerror(err));
+  sa bound{};
+  sip_transp_laddr(s, &bound, SIP_TRANSP_UDP, nullptr);
+  if ((err = sip_transp_add(s, SIP_TRANSP_TCP, &bound)))
+    return makeError("sip", "cannot listen for SIP on TCP " + formatAddress(bound) + ": " +
+                                strerror(err));
+
+  sipsess_sock *sock = nullptr;
+  if ((err = sipsess_listen(&sock, s, 32, &UserAgent::onIncoming, this)))
+    return makeError("sip", std::string("sipsess_listen: ") + strerror(err));
+  sessions_.reset(sock);
+  ctx_.sessions = sock;
+
+  sip_lsnr *lsnr = nullptr;
+  if ((err = sip_listen(&lsnr, s, true, &UserAgent::onRequest, this)))
+    return makeError("sip", std::string("sip_listen: ") + strerror(err));
+  requests_.reset(lsnr);
+
+  log::info("sip", "listening on %s (udp, tcp)", formatAddress(bound).c_str());
+  return Ok{};
+}
+
+void UserAgent::setCallContext(std::vector<const Codec *> codecs, uint16_t rtpMin,
+                               uint16_t rtpMax, Identity identity) {
+  ctx_.codecs = std::move(codecs);
+  ctx_.rtpPortMin = rtpMin;
+  ctx_.rtpPortMax = rtpMax;
+  if (identity.domain.empty())
+    identity.domain = localHost();
+  ctx_.identity = std::move(identity);
+}
+
+std::string UserAgent::localHost() const {
+  char buf[64];
+  re_snprintf(buf, sizeof buf, "%j", &ctx_.mediaIp);
+  return sa_af(&ctx_.mediaIp) == AF_INET6 ? "[" + std::string(buf) + "]" : std::string(buf);
+}
+
+std::vector<ListenAddress> UserAgent::listenAddresses() const {
+  std::vector<ListenAddress> out;
+  for (auto [tp, name] : {std::pair{SIP_TRANSP_UDP, "udp"}, std::pair{SIP_TRANSP_TCP, "tcp"}}) {
+    sa addr{};
+    if (stack_ && sip_transp_laddr(stack_.get(), &addr, tp, nullptr) == 0)
+      out.push_back({name, formatAddress(addr)});
+  }
+  return out;
+}
+
+Result<Call *> UserAgent::dial(const std::string &uri) {
+  auto call = std::make_unique<Call>(nextCallId_++, CallDirection::Outgoing, ctx_, *this);
+  if (Status s = call->dial(uri); !s)
+    return s.error();
+  Call *raw = call.get();
+  calls_.push_back(std::move(call));
+  onCallEvent(*raw, CallEvent::Created);
+  return raw;
+}
+
+Call *UserAgent::findCall(int id) const {
+  for (const auto &c : calls_)
+    if (c->id() == id)
+      return c.get();
+  return nullptr;
+}
+
+std::vector<Call *> UserAgent::calls() const {
+  std::vector<Call *> out;
+  for (const auto &c : calls_)
+    out.push_back(c.get());
+  return out;
+}
+
+void UserAgent::onIncoming(const sip_msg *msg, void *arg) {
+  static_cast<UserAgent *>(arg)->handleIncoming(msg);
+}
+
+void UserAgent::handleIncoming(const sip_msg *msg) {
+  if (shuttingDown_) {
+    sip_treply(nullptr, stack_.get(), msg, 503, "Service Unavailable");
+    return;
+  }
+  if (!policy_.callWaiting && !calls_.empty()) {
+    log::info("call", "busy: incoming call from %.*s refused (callWaiting=0)",
+              int(msg->from.auri.l), msg->from.auri.p);
+    sip_treply(nullptr, stack_.get(), msg, 486, "Busy Here");
+    return;
+  }
+  auto call = std::make_unique<Call>(nextCallId_++, CallDirection::Incoming, ctx_, *this);
+  if (Status s = call->accept(msg); !s) {
+    log::warn("call", "incoming call refused: %s", s.error().message.c_str());
+    return;
+  }
+  Call *raw = call.get();
+  calls_.push_back(std::move(call));
+  onCallEvent(*raw, CallEvent::Created);
+  if (policy_.autoAnswer)
+    raw->answerAfter(policy_.autoAnswerDelay);
+}
+
+// Out-of-dialog requests that are not INVITEs.
+bool UserAgent::onRequest(const sip_msg *msg, void *arg) {
+  auto *ua = static_cast<UserAgent *>(arg);
+  if (pl_strcmp(&msg->met, "OPTIONS") == 0) {
+    sip_treplyf(nullptr, nullptr, ua->stack_.get(), msg, false, 200, "OK",
+                "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY, REFER\r\n"
+                "Accept: application/sdp\r\n"
+                "Content-Length: 0\r\n\r\n");
+    return true;
+  }
+  return false;
+}
+
+void UserAgent::onCallEvent(Call &call, CallEvent event) {
+  if (handler_)
+    handler_(call, event);
+  if (event != CallEvent::Ended)
+    return;
+  // libre may still be inside this call's callback: free it from a fresh stack.
+  auto it = std::find_if(calls_.begin(), calls_.end(),
+                         [&](const auto &c) { return c.get() == &call; });
+  if (it != calls_.end()) {
+    ended_.push_back(std::move(*it));
+    calls_.erase(it);
+  }
+  tmr_start(
+      &purgeTimer_, 0, [](void *arg) { static_cast<UserAgent *>(arg)->purgeEndedCalls(); }, this);
+}
+
+void UserAgent::purgeEndedCalls() { ended_.clear(); }
+
+void UserAgent::shutdown(std::function<void()> done) {
+  shutdownDone_ = std::move(done);
+  for (Call *c : calls())
+    c->hangup(0, "phone shutting down");
+  shuttingDown_ = true;
+  tmr_start(
+      &shutdownTimer_, kShutdownGraceMs,
+      [](void *arg) {
+        auto *ua = static_cast<UserAgent *>(arg);
+        log::warn("sip", "transactions still pending at exit; closing anyway");
+        sip_close(ua->stack_.get(), true);
+      },
+      this);
+  // The exit handler may run right inside sip_close when nothing is pending.
+  sip_close(stack_.get(), false);
+}
+
+} // namespace wisp
