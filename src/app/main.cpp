@@ -34,9 +34,10 @@ int runPhone(const CliOptions &cli, const Profile &profile) {
 
   auto loaded = loadSettingsFile(profile.configFile);
   if (auto *errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
-    fprintf(stderr, "wisp: cannot start, the configuration has errors:\n%s",
-            formatConfigErrors(*errors).c_str());
-    log::error("phone", "configuration errors:\n%s", formatConfigErrors(*errors).c_str());
+    std::string text = formatConfigErrors(*errors);
+    while (!text.empty() && text.back() == '\n')
+      text.pop_back();
+    log::error("phone", "cannot start, the configuration has errors:\n%s", text.c_str());
     return kUsage;
   }
   PhoneOptions options{profile, cli.audioIn, cli.audioOut, console};

@@ -70,7 +70,9 @@ void write(Level level, std::string_view module, std::string_view message) {
             int(module.size()), module.data(), int(message.size()), message.data());
     fflush(g_file);
   }
-  if (g_echo && level != Level::Debug) {
+  // Problems always reach stderr (a headless phone's stderr is its service log); news only
+  // when someone watches the terminal.
+  if (level >= Level::Warn || (g_echo && level == Level::Info)) {
     if (level == Level::Info)
       fprintf(stderr, "%.*s\n", int(message.size()), message.data());
     else

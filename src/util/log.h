@@ -10,7 +10,8 @@ namespace wisp::log {
 
 enum class Level { Debug, Info, Warn, Error };
 
-// Opens (appends to) the log file; stderr echo is for foreground runs.
+// Opens (appends to) the log file. Warnings and errors always go to stderr as well; info
+// lines only with echoToStderr (foreground runs).
 void open(const std::filesystem::path &file, bool echoToStderr);
 void close();
 void setEchoToStderr(bool echo);
