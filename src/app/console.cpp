@@ -2,6 +2,7 @@
 
 #include "control/command_parser.h"
 #include "control/executor.h"
+#include "util/callback_guard.h"
 
 #include <re.h>
 
@@ -53,7 +54,10 @@ void Console::start() {
   tty_ = isatty(STDIN_FILENO);
   active_ = true;
   fd_listen(
-      STDIN_FILENO, FD_READ, [](int, void *arg) { static_cast<Console *>(arg)->onReadable(); },
+      STDIN_FILENO, FD_READ,
+      [](int, void *arg) {
+        guardCallback("console", [&] { static_cast<Console *>(arg)->onReadable(); });
+      },
       this);
   printf("Type a command (help lists them), or exit.\n");
   prompt();

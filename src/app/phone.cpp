@@ -4,6 +4,8 @@
 #include "control/dial_target.h"
 #include "control/executor.h"
 #include "media/audio_endpoints.h"
+#include "media/wav_file.h"
+#include "util/callback_guard.h"
 #include "util/log.h"
 
 #include <re.h>
@@ -47,6 +49,20 @@ Result<sa> listenIp(const Settings &s) {
   return ip;
 }
 
+// A file endpoint that cannot work is a start-up error, not a silent call later.
+Status checkAudioFiles(const AudioDeviceSpec &in, const AudioDeviceSpec &out) {
+  if (in.kind == AudioDeviceSpec::Kind::File)
+    if (auto wav = WavReader::open(in.name); !wav)
+      return makeError("audio", "audio input " + in.toString() + ": " + wav.error().message);
+  if (out.kind == AudioDeviceSpec::Kind::File) {
+    const auto folder = std::filesystem::absolute(out.name).parent_path();
+    if (access(folder.c_str(), W_OK) != 0)
+      return makeError("audio", "audio output " + out.toString() + ": cannot write into " +
+                                    folder.string() + ": " + strerror(errno));
+  }
+  return Ok{};
+}
+
 Json callJson(const Call &c) {
   Json j = Json::object();
   j.set("id", c.id());
@@ -87,6 +103,10 @@ AudioDeviceSpec Phone::outputSpec() const {
 
 int Phone::run() {
   signal(SIGPIPE, SIG_IGN); // we skip libre_init (it costs 2 MB of OpenSSL tables)
+  if (Status s = checkAudioFiles(inputSpec(), outputSpec()); !s) {
+    log::error("phone", "%s", s.error().message.c_str());
+    return 2;
+  }
   auto ip = listenIp(settings_);
   if (!ip) {
     log::error("phone", "%s", ip.error().message.c_str());
@@ -118,15 +138,17 @@ int Phone::run() {
 
   g_phone = this;
   re_main([](int sig) {
-    if (!g_phone)
-      return;
-    if (g_phone->shuttingDown_) {
-      log::warn("phone", "second signal %d: exiting now", sig);
-      re_cancel();
-      return;
-    }
-    log::info("phone", "signal %d: shutting down", sig);
-    g_phone->beginShutdown();
+    guardCallback("signal", [&] {
+      if (!g_phone)
+        return;
+      if (g_phone->shuttingDown_) {
+        log::warn("phone", "second signal %d: exiting now", sig);
+        re_cancel();
+        return;
+      }
+      log::info("phone", "signal %d: shutting down", sig);
+      g_phone->beginShutdown();
+    });
   });
   g_phone = nullptr;
   console_.reset();
@@ -224,19 +246,21 @@ void Phone::sendNextPostDialGroup(int callId) {
   tmr_start(
       &pd.timer, kPostDialPauseMs,
       [](void *arg) {
-        auto *phone = g_phone;
-        const int id = int(reinterpret_cast<intptr_t>(arg));
-        if (!phone)
-          return;
-        auto it2 = phone->postDial_.find(id);
-        if (it2 == phone->postDial_.end())
-          return;
-        PostDial &p = *it2->second;
-        const std::string &digits = p.groups[p.next++];
-        if (Call *c = phone->ua_.findCall(id); c && !digits.empty())
-          if (Status s = c->sendDtmf(digits); !s)
-            log::warn("phone", "post-dial DTMF: %s", s.error().message.c_str());
-        phone->sendNextPostDialGroup(id);
+        guardCallback("post-dial DTMF", [&] {
+          auto *phone = g_phone;
+          const int id = int(reinterpret_cast<intptr_t>(arg));
+          if (!phone)
+            return;
+          auto it2 = phone->postDial_.find(id);
+          if (it2 == phone->postDial_.end())
+            return;
+          PostDial &p = *it2->second;
+          const std::string &digits = p.groups[p.next++];
+          if (Call *c = phone->ua_.findCall(id); c && !digits.empty())
+            if (Status s = c->sendDtmf(digits); !s)
+              log::warn("phone", "post-dial DTMF: %s", s.error().message.c_str());
+          phone->sendNextPostDialGroup(id);
+        });
       },
       reinterpret_cast<void *>(intptr_t(callId)));
 }
@@ -318,6 +342,10 @@ Result<Reply> Phone::reload() {
     return makeError("config", msg);
   }
   Settings next = std::get<Settings>(std::move(loaded));
+  if (Status s = checkAudioFiles(options_.audioIn.value_or(next.audioInputDevice),
+                                 options_.audioOut.value_or(next.audioOutputDevice));
+      !s)
+    return makeError("config", s.error().message + "; the phone keeps its previous settings");
   std::string note;
   if (next.sourcePort != settings_.sourcePort || next.listenAddress != settings_.listenAddress)
     note = " (sourcePort and listenAddress take effect after a restart)";
@@ -332,7 +360,11 @@ Result<Reply> Phone::reload() {
 Result<Reply> Phone::exit() {
   // Reply first; shut down from a fresh loop iteration.
   tmr_start(
-      &exitTimer_, 0, [](void *arg) { static_cast<Phone *>(arg)->beginShutdown(); }, this);
+      &exitTimer_, 0,
+      [](void *arg) {
+        guardCallback("exit", [&] { static_cast<Phone *>(arg)->beginShutdown(); });
+      },
+      this);
   return Reply{"exiting", Json()};
 }
 

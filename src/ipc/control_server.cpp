@@ -1,5 +1,6 @@
 #include "ipc/control_server.h"
 
+#include "util/callback_guard.h"
 #include "util/log.h"
 
 #include <re.h>
@@ -88,7 +89,10 @@ Status ControlServer::listen(const std::filesystem::path &socketPath, RequestHan
   path_ = socketPath;
   handler_ = std::move(handler);
   fd_listen(
-      listenFd_, FD_READ, [](int, void *arg) { static_cast<ControlServer *>(arg)->acceptClient(); },
+      listenFd_, FD_READ,
+      [](int, void *arg) {
+        guardCallback("control accept", [&] { static_cast<ControlServer *>(arg)->acceptClient(); });
+      },
       this);
   return Ok{};
 }
@@ -131,7 +135,7 @@ void ControlServer::acceptClient() {
 
 void ControlServer::onFdEvent(int flags, void *arg) {
   auto *client = static_cast<Client *>(arg);
-  client->server->onClientEvent(*client, flags);
+  guardCallback("control socket", [&] { client->server->onClientEvent(*client, flags); });
 }
 
 void ControlServer::onClientEvent(Client &client, int flags) {

@@ -1,5 +1,6 @@
 #include "media/audio_device.h"
 
+#include "util/callback_guard.h"
 #include "util/log.h"
 
 #include <re.h>
@@ -41,7 +42,10 @@ Status AudioDevice::start(CaptureHandler onCapture) {
     return makeError("audio", std::string("eventfd: ") + strerror(errno));
   }
   int err = fd_listen(
-      wakeFd_, FD_READ, [](int, void *arg) { static_cast<AudioDevice *>(arg)->drainCaptured(); },
+      wakeFd_, FD_READ,
+      [](int, void *arg) {
+        guardCallback("audio frame", [&] { static_cast<AudioDevice *>(arg)->drainCaptured(); });
+      },
       this);
   if (err) {
     ::close(wakeFd_);

@@ -1,5 +1,6 @@
 #include "media/audio_stream.h"
 
+#include "util/callback_guard.h"
 #include "util/log.h"
 
 #include <cstring>
@@ -121,7 +122,7 @@ bool AudioStream::receiveFrame(AudioFrame &frame) {
 }
 
 void AudioStream::onRtp(const sa *, const rtp_header *hdr, mbuf *mb, void *arg) {
-  static_cast<AudioStream *>(arg)->handleRtp(*hdr, mb);
+  guardCallback("rtp", [&] { static_cast<AudioStream *>(arg)->handleRtp(*hdr, mb); });
 }
 
 void AudioStream::handleRtp(const rtp_header &hdr, mbuf *mb) {

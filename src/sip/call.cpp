@@ -1,5 +1,6 @@
 #include "sip/call.h"
 
+#include "util/callback_guard.h"
 #include "util/log.h"
 
 #include <cstring>
@@ -93,10 +94,12 @@ Status Call::dial(const std::string &targetUri) {
   tmr_start(
       &ringTimer_, kRingTimeoutMs,
       [](void *arg) {
-        auto *call = static_cast<Call *>(arg);
-        log::info("call", "call %d: no answer after %llu s, hanging up", call->id_,
-                  static_cast<unsigned long long>(kRingTimeoutMs / 1000));
-        call->hangup(408, "no answer");
+        guardCallback("ring timeout", [&] {
+          auto *call = static_cast<Call *>(arg);
+          log::info("call", "call %d: no answer after %llu s, hanging up", call->id_,
+                    static_cast<unsigned long long>(kRingTimeoutMs / 1000));
+          call->hangup(408, "no answer");
+        });
       },
       this);
   log::info("call", "call %d: calling %s", id_, targetUri.c_str());
@@ -166,12 +169,14 @@ void Call::answerAfter(std::chrono::milliseconds delay) {
   tmr_start(
       &answerTimer_, uint64_t(delay.count()),
       [](void *arg) {
-        auto *call = static_cast<Call *>(arg);
-        if (call->state_ != CallState::Ringing)
-          return;
-        log::info("call", "call %d: answering automatically", call->id_);
-        if (Status s = call->answer(); !s)
-          log::warn("call", "call %d: %s", call->id_, s.error().message.c_str());
+        guardCallback("auto-answer", [&] {
+          auto *call = static_cast<Call *>(arg);
+          if (call->state_ != CallState::Ringing)
+            return;
+          log::info("call", "call %d: answering automatically", call->id_);
+          if (Status s = call->answer(); !s)
+            log::warn("call", "call %d: %s", call->id_, s.error().message.c_str());
+        });
       },
       this);
 }
@@ -227,19 +232,21 @@ double Call::durationSeconds() const {
 // --- libre callbacks -------------------------------------------------------------------
 
 int Call::onOffer(mbuf **descp, const sip_msg *msg, void *arg) {
-  return static_cast<Call *>(arg)->handleOffer(descp, msg);
+  return guardCallback(
+      "call offer", [&] { return static_cast<Call *>(arg)->handleOffer(descp, msg); }, ENOMEM);
 }
 int Call::onAnswer(const sip_msg *msg, void *arg) {
-  return static_cast<Call *>(arg)->handleAnswer(msg);
+  return guardCallback(
+      "call answer", [&] { return static_cast<Call *>(arg)->handleAnswer(msg); }, ENOMEM);
 }
 void Call::onProgress(const sip_msg *msg, void *arg) {
-  static_cast<Call *>(arg)->handleProgress(msg);
+  guardCallback("call progress", [&] { static_cast<Call *>(arg)->handleProgress(msg); });
 }
 void Call::onEstablished(const sip_msg *, void *arg) {
-  static_cast<Call *>(arg)->handleEstablished();
+  guardCallback("call established", [&] { static_cast<Call *>(arg)->handleEstablished(); });
 }
 void Call::onClose(int err, const sip_msg *msg, void *arg) {
-  static_cast<Call *>(arg)->handleClose(err, msg);
+  guardCallback("call closed", [&] { static_cast<Call *>(arg)->handleClose(err, msg); });
 }
 
 // A re-INVITE (or the 200 to an INVITE we sent without SDP, which we never do).

@@ -1,5 +1,6 @@
 #include "sip/user_agent.h"
 
+#include "util/callback_guard.h"
 #include "util/log.h"
 
 #include <algorithm>
@@ -52,11 +53,13 @@ Status UserAgent::start(const UserAgentConfig &config) {
   int err = sip_alloc(
       &s, dns_.get(), 32, 32, 32, config.software.c_str(),
       [](void *arg) {
-        auto *ua = static_cast<UserAgent *>(arg);
-        ua->exited_ = true;
-        tmr_cancel(&ua->shutdownTimer_);
-        if (ua->shutdownDone_)
-          ua->shutdownDone_();
+        guardCallback("sip exit", [&] {
+          auto *ua = static_cast<UserAgent *>(arg);
+          ua->exited_ = true;
+          tmr_cancel(&ua->shutdownTimer_);
+          if (ua->shutdownDone_)
+            ua->shutdownDone_();
+        });
       },
       this);
   if (err)
@@ -143,7 +146,7 @@ std::vector<Call *> UserAgent::calls() const {
 }
 
 void UserAgent::onIncoming(const sip_msg *msg, void *arg) {
-  static_cast<UserAgent *>(arg)->handleIncoming(msg);
+  guardCallback("incoming call", [&] { static_cast<UserAgent *>(arg)->handleIncoming(msg); });
 }
 
 void UserAgent::handleIncoming(const sip_msg *msg) {
@@ -172,7 +175,7 @@ void UserAgent::handleIncoming(const sip_msg *msg) {
 // Out-of-dialog requests that are not INVITEs.
 bool UserAgent::onRequest(const sip_msg *msg, void *arg) {
   auto *ua = static_cast<UserAgent *>(arg);
-  if (pl_strcmp(&msg->met, "OPTIONS") == 0) {
+  if (pl_strcmp(&msg->met, "OPTIONS") == 0) { // no allocation here: nothing can throw
     sip_treplyf(nullptr, nullptr, ua->stack_.get(), msg, false, 200, "OK",
                 "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY, REFER\r\n"
                 "Accept: application/sdp\r\n"
@@ -195,7 +198,11 @@ void UserAgent::onCallEvent(Call &call, CallEvent event) {
     calls_.erase(it);
   }
   tmr_start(
-      &purgeTimer_, 0, [](void *arg) { static_cast<UserAgent *>(arg)->purgeEndedCalls(); }, this);
+      &purgeTimer_, 0,
+      [](void *arg) {
+        guardCallback("purge calls", [&] { static_cast<UserAgent *>(arg)->purgeEndedCalls(); });
+      },
+      this);
 }
 
 void UserAgent::purgeEndedCalls() { ended_.clear(); }

@@ -114,6 +114,22 @@ TEST(CommandLine, BadConfigurationRefusesToStartNamingFileLineAndKey) {
   EXPECT_NE(r.err.find("sourcePort"), std::string::npos) << "suggests the right key: " << r.err;
 }
 
+TEST(CommandLine, MissingAudioFileIsAStartUpError) {
+  TempDir dir("cli");
+  const auto profile = dir / "p";
+  std::filesystem::create_directories(profile);
+  ASSERT_TRUE(writeTextFile(profile / "wisp.ini", loopbackIni(freeUdpTcpPort())).ok());
+  auto r = runCommand({WISP_BINARY, "--profile", profile.string(), "--audio-in",
+                       "file:" + (dir / "missing.wav").string(), "--headless"},
+                      10s);
+  EXPECT_EQ(r.exitCode, 2) << r.describe();
+  EXPECT_NE(r.err.find("missing.wav"), std::string::npos) << r.describe();
+  auto bad = runCommand({WISP_BINARY, "--profile", profile.string(), "--audio-out", "file:x.mp3"},
+                        10s);
+  EXPECT_EQ(bad.exitCode, 2) << bad.describe();
+  EXPECT_NE(bad.err.find(".wav"), std::string::npos) << bad.describe();
+}
+
 TEST(CommandLine, ReloadKeepsTheLastGoodSettings) {
   TempDir dir("cli");
   WispPhone bob, alice;
