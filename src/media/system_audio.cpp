@@ -1,87 +1,81 @@
 #include "media/system_audio.h"
 
-#include "media/alsa_backend.h"
-#include "media/pulse_backend.h"
+#include "config/profile.h"
+#include "media/sound_module.h"
+
+#include <cstdlib>
+#include <dlfcn.h>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 namespace wisp {
 namespace {
 
-enum class Choice { Automatic, Pulse, Alsa, Unknown };
-
-struct Parsed {
-  Choice choice;
-  std::string device; // empty: that backend's default
-};
-
-Parsed parse(std::string_view name) {
-  if (name == "default")
-    return {Choice::Automatic, {}};
-  if (name == "pulse")
-    return {Choice::Pulse, {}};
-  if (name == "alsa")
-    return {Choice::Alsa, "default"};
-  if (name.starts_with("pulse:"))
-    return {Choice::Pulse, std::string(name.substr(6))};
-  if (name.starts_with("alsa:"))
-    return {Choice::Alsa, std::string(name.substr(5))};
-  return {Choice::Unknown, {}};
+// Where the module may be: $WISP_SOUND_MODULE, beside the executable (a build tree or a
+// portable install), or in ../lib/wisp/ (a system install).
+std::vector<std::filesystem::path> moduleCandidates() {
+  std::vector<std::filesystem::path> out;
+  if (const char *env = std::getenv("WISP_SOUND_MODULE"); env && *env)
+    out.emplace_back(env);
+  const auto exeDir = currentExecutableDir();
+  out.push_back(exeDir / kSoundModuleFile);
+  out.push_back(exeDir.parent_path() / "lib" / "wisp" / kSoundModuleFile);
+  return out;
 }
 
-// Opens the backend made by `make`, handing it back as the interface type on success.
-template <class Interface, class Make> Result<std::unique_ptr<Interface>> tryOpen(Make make) {
-  std::unique_ptr<Interface> backend = make();
-  if (auto status = backend->open(); !status)
-    return status.error();
-  return backend;
-}
-
-template <class Interface, class PulseBackend, class AlsaBackend>
-Result<std::unique_ptr<Interface>> openSystem(std::string_view deviceName, const char *what) {
-  const Parsed parsed = parse(deviceName);
-  if (parsed.device.empty() && deviceName.ends_with(':'))
-    return makeError("bad_argument", "Audio device '" + std::string(deviceName) +
-                                         "' names no device after the colon.");
-
-  auto pulse = [&] { return std::make_unique<PulseBackend>(parsed.device); };
-  auto alsa = [&](std::string device) {
-    return [device] { return std::make_unique<AlsaBackend>(device); };
-  };
-
-  switch (parsed.choice) {
-  case Choice::Pulse:
-    return tryOpen<Interface>(pulse);
-  case Choice::Alsa:
-    return tryOpen<Interface>(alsa(parsed.device));
-  case Choice::Unknown:
-    return makeError("bad_argument", "Unknown audio device '" + std::string(deviceName) +
-                                         "': use default, pulse, pulse:NAME, alsa or alsa:NAME.");
-  case Choice::Automatic:
-    break;
+// Loaded once, kept for the life of the process (backends' code lives in it).
+Result<const SoundModuleApi *> loadModule() {
+  static const SoundModuleApi *api = nullptr;
+  static std::string failure;
+  if (api)
+    return api;
+  if (!failure.empty())
+    return makeError("audio_device", failure);
+  std::string tried;
+  for (const auto &path : moduleCandidates()) {
+    if (!std::filesystem::exists(path))
+      continue;
+    void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      tried += std::string(" ") + dlerror() + ";";
+      continue;
+    }
+    using Entry = const SoundModuleApi *(*)();
+    auto entry = reinterpret_cast<Entry>(dlsym(handle, kSoundModuleEntry));
+    const SoundModuleApi *candidate = entry ? entry() : nullptr;
+    if (!candidate || candidate->abi != kSoundModuleAbi) {
+      tried += " " + path.string() + " is from another build of Wisp;";
+      dlclose(handle);
+      continue;
+    }
+    api = candidate;
+    return api;
   }
-  auto viaPulse = tryOpen<Interface>(pulse);
-  if (viaPulse)
-    return viaPulse;
-  auto viaAlsa = tryOpen<Interface>(alsa("default"));
-  if (viaAlsa)
-    return viaAlsa;
-  return makeError("audio_device", std::string("No ") + what + " device. " +
-                                       viaPulse.error().message + " " + viaAlsa.error().message);
+  failure = std::string("sound support is missing: ") + kSoundModuleFile +
+            " was not found beside the wisp program or in ../lib/wisp/" +
+            (tried.empty() ? "" : " (" + tried + ")");
+  return makeError("audio_device", failure);
 }
 
 } // namespace
 
 bool isSystemAudioDevice(std::string_view deviceName) {
-  return parse(deviceName).choice != Choice::Unknown;
+  return parseSoundDeviceName(deviceName).choice != SoundDeviceName::Choice::Unknown;
 }
 
 Result<std::unique_ptr<CaptureBackend>> openSystemCapture(std::string_view deviceName) {
-  return openSystem<CaptureBackend, PulseCaptureBackend, AlsaCaptureBackend>(deviceName,
-                                                                             "sound capture");
+  auto api = loadModule();
+  if (!api)
+    return api.error();
+  return (*api)->openCapture(deviceName);
 }
 
 Result<std::unique_ptr<PlaybackBackend>> openSystemPlayback(std::string_view deviceName) {
-  return openSystem<PlaybackBackend, PulsePlaybackBackend, AlsaPlaybackBackend>(deviceName,
-                                                                                "sound playback");
+  auto api = loadModule();
+  if (!api)
+    return api.error();
+  return (*api)->openPlayback(deviceName);
 }
 
 } // namespace wisp

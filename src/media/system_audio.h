@@ -3,6 +3,7 @@
 //   "pulse"       the PulseAudio server's default;  "pulse:NAME" the source or sink NAME
 //   "alsa"        ALSA "default";                   "alsa:NAME"  the ALSA PCM NAME (e.g. hw:0)
 // Probing is quick (no server autospawn, well under a second when nothing runs) and silent.
+// The devices live in the sound module (sound_module.h), loaded here on first use.
 #pragma once
 
 #include "media/audio_backend.h"

@@ -2,8 +2,8 @@
 // tests/support/pulse_server.h), ALSA's own "null" PCM, and ALSA's PulseAudio plugin.
 // Signals go in and come out through independent tools (pacat, parec) where possible, and are
 // checked numerically: the tone's frequency (Goertzel), level and duration.
-#include "media/alsa_backend.h"
-#include "media/pulse_backend.h"
+#include "media/sound/alsa_backend.h"
+#include "media/sound/pulse_backend.h"
 #include "media/system_audio.h"
 #include "support/pulse_server.h"
 
@@ -29,6 +29,10 @@
 #include <thread>
 #include <unistd.h>
 #include <vector>
+
+// openSystemCapture/Playback load the sound module; this binary is not beside it.
+[[maybe_unused]] static const bool kSoundModuleLocated =
+    setenv("WISP_SOUND_MODULE", WISP_SOUND_MODULE_PATH, 0) == 0;
 
 namespace wisp {
 namespace {

@@ -1,4 +1,4 @@
-#include "media/alsa_backend.h"
+#include "media/sound/alsa_backend.h"
 
 #include <alsa/asoundlib.h>
 

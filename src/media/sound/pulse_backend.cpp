@@ -1,4 +1,4 @@
-#include "media/pulse_backend.h"
+#include "media/sound/pulse_backend.h"
 
 #include <pulse/context.h>
 #include <pulse/error.h>
