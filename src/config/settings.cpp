@@ -1,6 +1,7 @@
 #include "config/settings.h"
 
 #include "util/atomic_file.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -17,67 +18,11 @@ constexpr std::array<std::string_view, 2> kSupportedAudioCodecs{"PCMU/8000/1", "
 constexpr std::string_view kSettingsSection = "Settings";
 constexpr std::string_view kAccountPrefix = "Account";
 
-// ---- Small text helpers ----
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string toLower(std::string_view s) {
-  std::string r(s);
-  std::transform(r.begin(), r.end(), r.begin(), lower);
-  return r;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && toLower(a) == toLower(b);
-}
-
-bool isDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-std::string quoted(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
-}
-
 std::string joined(std::span<const std::string_view> words) {
   std::string r;
   for (std::string_view w : words)
     r += (r.empty() ? "" : " ") + std::string(w);
   return r;
-}
-
-// Case-insensitive edit distance, to suggest the key a typo was meant to be.
-size_t editDistance(std::string_view a, std::string_view b) {
-  std::string x = toLower(a), y = toLower(b);
-  std::vector<size_t> row(y.size() + 1);
-  for (size_t j = 0; j <= y.size(); ++j)
-    row[j] = j;
-  for (size_t i = 1; i <= x.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= y.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[y.size()];
-}
-
-std::optional<std::string_view> nearest(std::string_view word,
-                                        std::span<const std::string_view> candidates) {
-  std::optional<std::string_view> best;
-  size_t bestDistance = std::max<size_t>(2, word.size() / 3) + 1; // anything further is noise
-  for (std::string_view c : candidates) {
-    size_t d = editDistance(word, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
 }
 
 Error badValue(std::string message) {
@@ -91,7 +36,7 @@ Status parseInt(std::string_view v, int min, int max, std::string_view noun, int
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   // from_chars accepts a leading '-': fine, the range check rejects it when min >= 0.
   if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < min || n > max)
-    return badValue(quoted(v) + " is not " + std::string(noun) + " (" + std::to_string(min) + "-" +
+    return badValue(quotedAsIs(v) + " is not " + std::string(noun) + " (" + std::to_string(min) + "-" +
                     std::to_string(max) + ")");
   out = n;
   return Ok{};
@@ -110,7 +55,7 @@ Status parseSeconds(std::string_view v, int min, int max, int &out) {
 }
 
 Status parseBool(std::string_view v, bool &out) {
-  std::string s = toLower(v);
+  std::string s = toLowerAscii(v);
   if (s == "1" || s == "true" || s == "yes" || s == "on") {
     out = true;
     return Ok{};
@@ -119,7 +64,7 @@ Status parseBool(std::string_view v, bool &out) {
     out = false;
     return Ok{};
   }
-  return badValue(quoted(v) + " is not a yes/no value (use 1 or 0, true or false, yes or no, " +
+  return badValue(quotedAsIs(v) + " is not a yes/no value (use 1 or 0, true or false, yes or no, " +
                   "on or off)");
 }
 
@@ -139,9 +84,9 @@ Status parseCodecs(std::string_view v, std::vector<std::string> &out) {
     auto known = std::find_if(kSupportedAudioCodecs.begin(), kSupportedAudioCodecs.end(),
                               [&](std::string_view c) { return equalsIgnoreCase(c, name); });
     if (known == kSupportedAudioCodecs.end())
-      problems.push_back("unsupported codec " + quoted(name));
+      problems.push_back("unsupported codec " + quotedAsIs(name));
     else if (std::find(codecs.begin(), codecs.end(), *known) != codecs.end())
-      problems.push_back("codec " + quoted(*known) + " is listed twice");
+      problems.push_back("codec " + quotedAsIs(*known) + " is listed twice");
     else
       codecs.emplace_back(*known);
   }
@@ -158,7 +103,7 @@ Status parseCodecs(std::string_view v, std::vector<std::string> &out) {
 }
 
 Status parseAutoAnswer(std::string_view v, AutoAnswer &out) {
-  std::string s = toLower(v);
+  std::string s = toLowerAscii(v);
   if (s.empty() || s == "0" || s == "off") {
     out = AutoAnswer::Never;
     return Ok{};
@@ -168,8 +113,8 @@ Status parseAutoAnswer(std::string_view v, AutoAnswer &out) {
     return Ok{};
   }
   if (s == "button" || s == "header")
-    return badValue(quoted(v) + " is not supported yet; use 0 (never) or all");
-  return badValue(quoted(v) + " is not an auto-answer mode; use 0 (never) or all");
+    return badValue(quotedAsIs(v) + " is not supported yet; use 0 (never) or all");
+  return badValue(quotedAsIs(v) + " is not an auto-answer mode; use 0 (never) or all");
 }
 
 Status parseTransport(std::string_view v, SipTransport &out) {
@@ -179,22 +124,21 @@ Status parseTransport(std::string_view v, SipTransport &out) {
       return Ok{};
     }
   }
-  return badValue(quoted(v) + " is not a transport; use udp, tcp or tls");
+  return badValue(quotedAsIs(v) + " is not a transport; use udp, tcp or tls");
 }
 
 bool isHostChar(char c) {
-  return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
-         c == '_';
+  return isAsciiAlnum(c) || c == '.' || c == '-' || c == '_';
 }
 
 bool isIpv6Char(char c) {
-  return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+  return isAsciiHexDigit(c) || c == ':' || c == '.';
 }
 
 // "host", "host:port", "[v6]" or "[v6]:port"; empty means "not set".
 Status parseHostPort(std::string_view v, std::string &out) {
   auto wrong = [&](std::string why) {
-    return badValue(quoted(v) + " is not a host name or address with an optional :port (" + why +
+    return badValue(quotedAsIs(v) + " is not a host name or address with an optional :port (" + why +
                     ")");
   };
   std::string_view host = v;
@@ -243,7 +187,7 @@ Status parseListenAddress(std::string_view v, std::string &out) {
     return Ok{};
   }
   if (::inet_pton(AF_INET, text.c_str(), buf) != 1 && ::inet_pton(AF_INET6, text.c_str(), buf) != 1)
-    return badValue(quoted(v) + " is not an IP address (use auto, or e.g. 192.0.2.10 or ::1)");
+    return badValue(quotedAsIs(v) + " is not an IP address (use auto, or e.g. 192.0.2.10 or ::1)");
   out = std::move(text);
   return Ok{};
 }
@@ -361,7 +305,7 @@ std::optional<int> accountIndex(std::string_view section) {
     return std::nullopt;
   std::string_view digits = section.substr(kAccountPrefix.size());
   if (digits.empty() || digits.size() > 2 || digits.front() == '0' ||
-      !std::all_of(digits.begin(), digits.end(), isDigit))
+      !std::all_of(digits.begin(), digits.end(), isAsciiDigit))
     return std::nullopt;
   return std::stoi(std::string(digits));
 }
@@ -369,16 +313,16 @@ std::optional<int> accountIndex(std::string_view section) {
 std::string unknownSectionMessage(std::string_view name) {
   const std::string numbered = "accounts are numbered [Account1] to [Account99] (no leading zeros)";
   size_t digitsAt = name.size();
-  while (digitsAt > 0 && isDigit(name[digitsAt - 1]))
+  while (digitsAt > 0 && isAsciiDigit(name[digitsAt - 1]))
     --digitsAt;
   std::string_view base = name.substr(0, digitsAt);
-  if (editDistance(base, kAccountPrefix) <= 2) {
+  if (editDistance(base, kAccountPrefix, Transposition::TwoEdits) <= 2) {
     std::string meant = std::string(kAccountPrefix) + std::string(name.substr(digitsAt));
     if (accountIndex(meant) && meant != name)
       return "unknown section; did you mean [" + meant + "]?";
     return "not an account section: " + numbered;
   }
-  if (editDistance(name, kSettingsSection) <= 2)
+  if (editDistance(name, kSettingsSection, Transposition::TwoEdits) <= 2)
     return "unknown section; did you mean [Settings]?";
   return "unknown section; the sections are [Settings] and [Account1] to [Account99]";
 }
@@ -386,11 +330,13 @@ std::string unknownSectionMessage(std::string_view name) {
 std::string unknownKeyMessage(std::string_view key, const std::vector<std::string_view> &known,
                               const std::vector<std::string_view> &other,
                               std::string_view otherSection) {
-  std::string message = "unknown key " + quoted(key);
+  std::string message = "unknown key " + quotedAsIs(key);
   if (std::find(other.begin(), other.end(), key) != other.end())
     return message + "; it belongs in " + std::string(otherSection);
-  if (auto guess = nearest(key, known))
-    return message + "; did you mean " + quoted(*guess) + "?";
+  // Up to a third of the letters may be wrong, and two even in short keys.
+  std::size_t tolerance = std::max<std::size_t>(2, key.size() / 3);
+  if (auto guess = nearestWord(key, known, tolerance, Transposition::TwoEdits))
+    return message + "; did you mean " + quotedAsIs(*guess) + "?";
   return message;
 }
 
@@ -521,58 +467,6 @@ private:
 } // namespace
 
 // ---- Public API ----
-
-std::string AudioDeviceSpec::toString() const {
-  switch (kind) {
-  case Kind::Default:
-    return "default";
-  case Kind::Null:
-    return "null";
-  case Kind::File:
-    return "file:" + name;
-  case Kind::Pulse:
-    return "pulse:" + name;
-  case Kind::Alsa:
-    return "alsa:" + name;
-  }
-  return "default";
-}
-
-Result<AudioDeviceSpec> parseAudioDeviceSpec(std::string_view spec, AudioDirection direction) {
-  using Kind = AudioDeviceSpec::Kind;
-  const std::string forms = "use default, null, file:PATH, pulse:NAME, alsa:NAME or a device name";
-  auto wrong = [&](std::string why) {
-    return makeError("bad_argument", "bad audio device " + quoted(spec) + ": " + why);
-  };
-  if (spec.empty())
-    return wrong("empty; " + forms);
-  if (spec == "default")
-    return AudioDeviceSpec{Kind::Default, ""};
-  if (spec == "null")
-    return AudioDeviceSpec{Kind::Null, ""};
-
-  size_t colon = spec.find(':');
-  if (colon == std::string_view::npos)
-    return AudioDeviceSpec{Kind::Pulse, std::string(spec)};
-  std::string_view prefix = spec.substr(0, colon);
-  std::string name(spec.substr(colon + 1));
-  if (prefix == "file") {
-    if (name.empty())
-      return wrong("file: needs a path, e.g. file:/tmp/audio.wav");
-    if (direction == AudioDirection::Output &&
-        !(name.size() > 4 && toLower(name.substr(name.size() - 4)) == ".wav"))
-      return wrong("an output file must end in .wav");
-    return AudioDeviceSpec{Kind::File, std::move(name)};
-  }
-  if (prefix == "pulse" || prefix == "alsa") {
-    if (name.empty())
-      return wrong(std::string(prefix) + ": needs a device name");
-    return AudioDeviceSpec{prefix == "pulse" ? Kind::Pulse : Kind::Alsa, std::move(name)};
-  }
-  // "hw:0,0" and the like are ALSA names typed without their prefix.
-  return wrong("unknown kind " + quoted(prefix) + "; " + forms + " (ALSA names need alsa:, e.g. " +
-               "alsa:" + std::string(spec) + ")");
-}
 
 std::string_view toString(SipTransport transport) {
   switch (transport) {

@@ -2,6 +2,7 @@
 // everything it leaves out. Section and key names are MicroSIP's, so its users feel at home.
 #pragma once
 
+#include "config/audio_device_spec.h" // Settings holds two; its users need not include it
 #include "config/ini.h"
 #include "util/result.h"
 
@@ -13,33 +14,6 @@
 #include <vector>
 
 namespace wisp {
-
-// ---- Audio device specs: shared by wisp.ini and the --audio-in / --audio-out options ----
-
-enum class AudioDirection { Input, Output };
-
-struct AudioDeviceSpec {
-  enum class Kind {
-    Default, // the system's default device
-    Null,    // silence in, discard out
-    File,    // name = a WAV file path
-    Pulse,   // name = a PulseAudio (or PipeWire-pulse) device name
-    Alsa,    // name = an ALSA device name, e.g. "hw:0,0"
-  };
-  Kind kind = Kind::Default;
-  std::string name; // empty for Default and Null
-
-  // The canonical spec: "default", "null", "file:PATH", "pulse:NAME" or "alsa:NAME".
-  std::string toString() const;
-  bool operator==(const AudioDeviceSpec &) const = default;
-};
-
-// Accepts "default", "null", "file:PATH" (an output file must end in ".wav"), "pulse:NAME",
-// "alsa:NAME", or a bare device name, which means a PulseAudio device. A relative PATH is
-// kept as written. Errors (code "bad_argument") explain the accepted forms.
-Result<AudioDeviceSpec> parseAudioDeviceSpec(std::string_view spec, AudioDirection direction);
-
-// ---- Settings ----
 
 enum class AutoAnswer { Never, All };
 enum class SipTransport { Udp, Tcp, Tls };

@@ -1,5 +1,7 @@
 #include "control/command.h"
 
+#include "util/text.h"
+
 #include <array>
 #include <cassert>
 #include <ostream>
@@ -88,22 +90,6 @@ const KindInfo &infoFor(CommandKind kind) {
   return kKinds[index];
 }
 
-char lowerAscii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lowerAscii(a[i]) != lowerAscii(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Words that a shell or console would split or misread are shown quoted.
 bool needsQuotes(std::string_view word) {
   if (word.empty()) {
@@ -137,7 +123,7 @@ std::string_view commandName(CommandKind kind) {
 
 std::optional<CommandKind> commandKindFromName(std::string_view name) {
   for (const KindInfo &info : kKinds) {
-    if (equalsIgnoringCase(info.name, name)) {
+    if (equalsIgnoreCase(info.name, name)) {
       return info.kind;
     }
   }

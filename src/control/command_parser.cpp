@@ -1,6 +1,8 @@
 #include "control/command_parser.h"
 
+#include "control/command_aliases.h"
 #include "control/dial_target.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <charconv>
@@ -18,69 +20,6 @@ constexpr const char *kUnknownCommand = "unknown_command";
 constexpr const char *kBadArgument = "bad_argument";
 constexpr const char *kMissingArgument = "missing_argument";
 constexpr const char *kTooManyArguments = "too_many_arguments";
-
-// What a MicroSIP form carries after its name: "/dtmf:123", "msip:transfer_1234".
-enum class AliasValue { None, Digits, Target, Account, Secret };
-
-struct Alias {
-  std::string_view word; // lower case; for forms with a value, the part before it
-  CommandKind kind;
-  AliasValue value;
-  std::string_view usage;
-};
-
-// MicroSIP's command line switches; a value follows ':'.
-constexpr Alias kSlashAliases[] = {
-    {"/answer", K::Answer, AliasValue::None, "wisp /answer"},
-    {"/hangupall", K::HangupAll, AliasValue::None, "wisp /hangupall"},
-    {"/hangupincoming", K::HangupIncoming, AliasValue::None, "wisp /hangupincoming"},
-    {"/hangupcalling", K::HangupCalling, AliasValue::None, "wisp /hangupcalling"},
-    {"/exit", K::Exit, AliasValue::None, "wisp /exit"},
-    {"/minimized", K::Minimize, AliasValue::None, "wisp /minimized"},
-    {"/dtmf", K::Dtmf, AliasValue::Digits, "wisp /dtmf:DIGITS"},
-    {"/transfer", K::Transfer, AliasValue::Target, "wisp /transfer:NUMBER"},
-    {"/account", K::SelectAccount, AliasValue::Account, "wisp /account:N [NUMBER]"},
-    {"/password", K::SetPassword, AliasValue::Secret, "wisp /password:SECRET"},
-};
-
-// MicroSIP's msip: URL commands; the transfer target follows "transfer_".
-constexpr Alias kMsipAliases[] = {
-    {"msip:answer", K::Answer, AliasValue::None, "wisp msip:answer"},
-    {"msip:hangupall", K::HangupAll, AliasValue::None, "wisp msip:hangupall"},
-    {"msip:hold", K::HoldToggle, AliasValue::None, "wisp msip:hold"},
-    {"msip:micmute", K::MicMute, AliasValue::None, "wisp msip:micmute"},
-    {"msip:micunmute", K::MicUnmute, AliasValue::None, "wisp msip:micunmute"},
-    {"msip:micmuteclick", K::MicMuteToggle, AliasValue::None, "wisp msip:micmuteclick"},
-    {"msip:speakmute", K::SpeakerMute, AliasValue::None, "wisp msip:speakmute"},
-    {"msip:speakunmute", K::SpeakerUnmute, AliasValue::None, "wisp msip:speakunmute"},
-    {"msip:speakmuteclick", K::SpeakerMuteToggle, AliasValue::None, "wisp msip:speakmuteclick"},
-    {"msip:micup", K::MicUp, AliasValue::None, "wisp msip:micup"},
-    {"msip:micdown", K::MicDown, AliasValue::None, "wisp msip:micdown"},
-    {"msip:speakup", K::SpeakerUp, AliasValue::None, "wisp msip:speakup"},
-    {"msip:speakdown", K::SpeakerDown, AliasValue::None, "wisp msip:speakdown"},
-    {"msip:minimize", K::Minimize, AliasValue::None, "wisp msip:minimize"},
-    {"msip:transfer_", K::Transfer, AliasValue::Target, "wisp msip:transfer_NUMBER"},
-};
-
-// Other spellings of native commands.
-constexpr Alias kNativeAliases[] = {
-    {"--help", K::Help, AliasValue::None, "wisp --help [COMMAND]"},
-    {"-h", K::Help, AliasValue::None, "wisp -h [COMMAND]"},
-};
-
-char lowerAscii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowerCopy(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lowerAscii);
-  return out;
-}
-
-bool startsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
 
 Command commandOf(CommandKind kind) {
   Command command;
@@ -101,7 +40,7 @@ Error tooMany(CommandKind kind, Words extra) {
 }
 
 Result<int> parseCallId(std::string_view word) {
-  std::string_view digits = startsWith(word, "#") ? word.substr(1) : word;
+  std::string_view digits = word.starts_with("#") ? word.substr(1) : word;
   int id = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
   bool allDigits = !digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos;
@@ -117,12 +56,9 @@ Result<std::string> parseAccount(std::string_view value, std::string_view how) {
   if (value.empty()) {
     return makeError(kMissingArgument, std::string(how) + " needs an account number or label");
   }
-  for (char c : value) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      return makeError(kBadArgument,
-                       "the account " + quoted(value) + " contains a control character");
-    }
+  if (std::any_of(value.begin(), value.end(), isAsciiControl)) {
+    return makeError(kBadArgument,
+                     "the account " + quoted(value) + " contains a control character");
   }
   return std::string(value);
 }
@@ -155,7 +91,7 @@ Result<Command> withCall(Command command, Words args, std::size_t index) {
 Result<Command> parseDial(Words args) {
   Command command = commandOf(K::Dial);
   std::size_t i = 0;
-  for (; i < args.size() && startsWith(args[i], "-"); ++i) {
+  for (; i < args.size() && args[i].starts_with("-"); ++i) {
     std::string_view option = args[i];
     std::optional<std::string_view> value;
     if (option == "--account") {
@@ -164,7 +100,7 @@ Result<Command> parseDial(Words args) {
                                            "wisp dial --account 2 1234");
       }
       value = args[++i];
-    } else if (startsWith(option, "--account=")) {
+    } else if (option.starts_with("--account=")) {
       value = option.substr(std::string_view("--account=").size());
     } else {
       return makeError(kBadArgument,
@@ -272,8 +208,7 @@ Result<Command> parseSingleValue(CommandKind kind, Words args, std::string_view 
   Command command = commandOf(kind);
   if (kind == K::SetPassword) {
     // The password goes into the configuration file, where a line break would start a key.
-    if (std::any_of(args[0].begin(), args[0].end(),
-                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    if (std::any_of(args[0].begin(), args[0].end(), isAsciiControl)) {
       return makeError(kBadArgument, "the password contains a control character");
     }
     command.secret = args[0];
@@ -287,49 +222,6 @@ Result<Command> parseSingleValue(CommandKind kind, Words args, std::string_view 
   return command;
 }
 
-// Optimal string alignment distance: typos are mostly one wrong, missing, extra or swapped
-// letter ("hangpu"). Three rolling rows: the one before last is needed for swaps.
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> older(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) {
-    previous[j] = j;
-  }
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t cost = lowerAscii(a[i - 1]) == lowerAscii(b[j - 1]) ? 0 : 1;
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
-      if (i > 1 && j > 1 && lowerAscii(a[i - 1]) == lowerAscii(b[j - 2]) &&
-          lowerAscii(a[i - 2]) == lowerAscii(b[j - 1])) {
-        current[j] = std::min(current[j], older[j - 2] + 1);
-      }
-    }
-    std::swap(older, previous);
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
-
-// The closest candidate, if at most one edit in three letters away.
-std::optional<std::string_view> nearest(std::string_view word,
-                                        const std::vector<std::string_view> &candidates) {
-  std::optional<std::string_view> best;
-  std::size_t bestDistance = word.size() / 3 + 1;
-  for (std::string_view candidate : candidates) {
-    std::size_t lengthGap =
-        std::max(word.size(), candidate.size()) - std::min(word.size(), candidate.size());
-    if (lengthGap >= bestDistance) {
-      continue; // cannot be closer: also keeps long random words cheap
-    }
-    std::size_t distance = editDistance(word, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
 std::vector<std::string_view> nativeNames() {
   std::vector<std::string_view> names;
   for (CommandKind kind : allCommandKinds()) {
@@ -338,19 +230,12 @@ std::vector<std::string_view> nativeNames() {
   return names;
 }
 
-template <std::size_t N> std::vector<std::string_view> aliasWords(const Alias (&aliases)[N]) {
-  std::vector<std::string_view> words;
-  for (const Alias &alias : aliases) {
-    words.push_back(alias.word);
-  }
-  return words;
-}
-
 std::string unknownMessage(std::string_view what, std::string_view word,
                            const std::vector<std::string_view> &candidates) {
   std::string message = what.empty() ? "unknown command " : std::string(what) + " ";
   message += quoted(word);
-  if (std::optional<std::string_view> suggestion = nearest(word, candidates)) {
+  // One wrong, missing, extra or swapped letter in three.
+  if (std::optional<std::string_view> suggestion = nearestWord(word, candidates, word.size() / 3)) {
     message += "; did you mean " + quoted(*suggestion) + "?";
   } else {
     message += " (see: wisp help).";
@@ -362,57 +247,23 @@ Error unknownCommand(std::string_view word) {
   std::string message = unknownMessage("", word, nativeNames());
   if (looksLikeHostAddress(word)) {
     message += " To call that host, use: wisp sip:" + std::string(word);
-  } else if (!startsWith(word, "-") && parseDialInput(word)) {
+  } else if (!word.starts_with("-") && parseDialInput(word)) {
     message += " To call a user named " + quoted(word) + ", use: wisp dial " + std::string(word);
   }
   return makeError(kUnknownCommand, message);
-}
-
-struct AliasMatch {
-  const Alias *alias = nullptr;
-  std::optional<std::string_view> value;
-};
-
-AliasMatch findSlashAlias(std::string_view word) {
-  std::size_t colon = word.find(':');
-  std::string name = lowerCopy(word.substr(0, colon));
-  for (const Alias &alias : kSlashAliases) {
-    if (alias.word == name) {
-      if (colon == std::string_view::npos) {
-        return {&alias, std::nullopt};
-      }
-      return {&alias, word.substr(colon + 1)};
-    }
-  }
-  return {};
-}
-
-AliasMatch findMsipAlias(std::string_view word) {
-  std::string lower = lowerCopy(word);
-  for (const Alias &alias : kMsipAliases) {
-    if (alias.value == AliasValue::None ? lower == alias.word : startsWith(lower, alias.word)) {
-      if (alias.value == AliasValue::None) {
-        return {&alias, std::nullopt};
-      }
-      return {&alias, word.substr(alias.word.size())};
-    }
-  }
-  return {};
 }
 
 std::optional<CommandKind> kindForHelp(std::string_view word) {
   if (std::optional<CommandKind> kind = commandKindFromName(word)) {
     return kind;
   }
-  for (const Alias &alias : kNativeAliases) {
-    if (alias.word == word) {
-      return alias.kind;
-    }
-  }
-  if (const Alias *alias = findSlashAlias(word).alias) {
+  if (const CommandAlias *alias = findNativeAlias(word)) {
     return alias->kind;
   }
-  if (const Alias *alias = findMsipAlias(word).alias) {
+  if (const CommandAlias *alias = findSlashAlias(word).alias) {
+    return alias->kind;
+  }
+  if (const CommandAlias *alias = findMsipAlias(word).alias) {
     return alias->kind;
   }
   return std::nullopt;
@@ -473,7 +324,7 @@ Result<Command> parseNative(CommandKind kind, Words args) {
 // A MicroSIP form whose value (if any) has been split off; only /account:N takes a further
 // word, the number to dial with that account.
 Result<Command> parseAlias(std::string_view word, const AliasMatch &match, Words rest) {
-  const Alias &alias = *match.alias;
+  const CommandAlias &alias = *match.alias;
   std::size_t maxRest = alias.value == AliasValue::Account ? 1 : 0;
   if (rest.size() > maxRest) {
     return tooMany(alias.word, alias.usage, rest.subspan(maxRest));
@@ -519,24 +370,22 @@ Result<Command> parseCommand(const std::vector<std::string> &argv) {
   if (std::optional<CommandKind> kind = commandKindFromName(word)) {
     return parseNative(*kind, rest);
   }
-  for (const Alias &alias : kNativeAliases) {
-    if (alias.word == word) {
-      return parseNative(alias.kind, rest);
-    }
+  if (const CommandAlias *alias = findNativeAlias(word)) {
+    return parseNative(alias->kind, rest);
   }
-  if (startsWith(word, "/")) {
+  if (word.starts_with("/")) {
     AliasMatch match = findSlashAlias(word);
     if (!match.alias) {
       return makeError(kUnknownCommand,
-                       unknownMessage("unknown MicroSIP command", word, aliasWords(kSlashAliases)));
+                       unknownMessage("unknown MicroSIP command", word, aliasWords(slashAliases())));
     }
     return parseAlias(word, match, rest);
   }
-  if (startsWith(lowerCopy(word), "msip:")) {
+  if (toLowerAscii(word).starts_with("msip:")) {
     AliasMatch match = findMsipAlias(word);
     if (!match.alias) {
       return makeError(kUnknownCommand,
-                       unknownMessage("unknown MicroSIP command", word, aliasWords(kMsipAliases)));
+                       unknownMessage("unknown MicroSIP command", word, aliasWords(msipAliases())));
     }
     return parseAlias(word, match, rest);
   }
@@ -547,115 +396,6 @@ Result<Command> parseCommand(const std::vector<std::string> &argv) {
     return withTarget(commandOf(K::Dial), word, true);
   }
   return unknownCommand(word);
-}
-
-namespace {
-
-// Appends `items` to `text` separated by `separator`, wrapping lines at 98 columns.
-void appendWrapped(std::string &text, const std::vector<std::string> &items,
-                   std::string_view separator) {
-  constexpr std::size_t kWidth = 98;
-  constexpr std::string_view kIndent = "  ";
-  auto endLine = [&text] {
-    while (!text.empty() && text.back() == ' ') {
-      text.pop_back();
-    }
-    text += '\n';
-  };
-  std::size_t column = 0;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    std::string item = items[i] + std::string(i + 1 < items.size() ? separator : "");
-    if (column == 0 || column + item.size() > kWidth) {
-      if (column != 0) {
-        endLine();
-      }
-      text += kIndent;
-      column = kIndent.size();
-    }
-    text += item;
-    column += item.size();
-  }
-  endLine();
-}
-
-std::string withoutWisp(std::string_view usageLine) {
-  return std::string(usageLine.substr(std::string_view("wisp ").size()));
-}
-
-} // namespace
-
-std::string helpText() {
-  constexpr std::size_t kSummaryColumn = 40;
-  std::string text = "Wisp commands: run them as \"wisp COMMAND ...\" or type them at the "
-                     "console.\n\n";
-  std::vector<std::string> notYet;
-  for (CommandKind kind : allCommandKinds()) {
-    if (kind == K::HangupAll) {
-      continue; // shown as "hangup --all"
-    }
-    std::string line = "  " + usage(kind);
-    if (line.size() + 2 > kSummaryColumn) {
-      line += "\n";
-      line.resize(line.size() + kSummaryColumn, ' ');
-    } else {
-      line.resize(kSummaryColumn, ' ');
-    }
-    text += line + std::string(commandSummary(kind)) + "\n";
-    if (!commandAvailable(kind)) {
-      notYet.push_back(std::string(commandName(kind)));
-    }
-  }
-  text += "\nNot available yet (accepted, but refused until the feature exists):\n";
-  appendWrapped(text, notYet, ", ");
-  text += "\nTARGET: 1234, +15551234, alice, bob@127.0.0.1:5062, sip:bob@example.com,\n"
-          "  sips:..., tel:+1-555-1234, callto:, dial: or dialpad: URIs. A lone number, URI\n"
-          "  or user@host dials it: wisp 1234. \",DTMF\" after a number sends the digits once\n"
-          "  the call is up, waiting one pause per ',': wisp 1234,,56#\n"
-          "CALL: a call id from \"wisp status\" (1, 2 or #2); without it, the current call.\n"
-          "To call a user whose name is also a command, use dial: wisp dial show\n\n"
-          "MicroSIP forms:\n";
-  std::vector<std::string> forms;
-  for (const Alias &alias : kSlashAliases) {
-    forms.push_back(withoutWisp(alias.usage));
-  }
-  for (const Alias &alias : kMsipAliases) {
-    forms.push_back(withoutWisp(alias.usage));
-  }
-  appendWrapped(text, forms, "  ");
-  return text + "\nRun \"wisp help COMMAND\" for one command's synonyms.\n";
-}
-
-std::string helpText(CommandKind kind) {
-  std::string summary(commandSummary(kind));
-  summary[0] = static_cast<char>(summary[0] - 'a' + 'A');
-  std::string text = "usage: " + usage(kind) + "\n" + summary + ".\n";
-  std::vector<std::string> synonyms;
-  std::string native = "wisp " + std::string(commandName(kind));
-  std::string usageLine = usage(kind);
-  if (usageLine != native && !startsWith(usageLine, native + " ")) {
-    synonyms.push_back(std::string(commandName(kind)));
-  }
-  auto addAliases = [&](std::span<const Alias> aliases) {
-    for (const Alias &alias : aliases) {
-      if (alias.kind == kind) {
-        synonyms.push_back(withoutWisp(alias.usage));
-      }
-    }
-  };
-  addAliases(kNativeAliases);
-  addAliases(kSlashAliases);
-  addAliases(kMsipAliases);
-  if (!synonyms.empty()) {
-    text += "Also:";
-    for (std::size_t i = 0; i < synonyms.size(); ++i) {
-      text += (i == 0 ? " " : ", ") + synonyms[i];
-    }
-    text += "\n";
-  }
-  if (!commandAvailable(kind)) {
-    text += "Not available yet: the phone refuses it until the feature exists.\n";
-  }
-  return text;
 }
 
 } // namespace wisp

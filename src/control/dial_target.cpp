@@ -1,6 +1,7 @@
 #include "control/dial_target.h"
 
 #include "control/command.h"
+#include "util/text.h"
 
 #include <arpa/inet.h>
 
@@ -12,42 +13,11 @@ namespace {
 
 constexpr const char *kBadArgument = "bad_argument";
 
-bool isDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool isAlpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool isAlnum(char c) {
-  return isDigit(c) || isAlpha(c);
-}
-bool isHexDigit(char c) {
-  return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-char lowerAscii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-char upperAscii(char c) {
-  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-std::string lowerCopy(std::string_view s) {
-  std::string out(s);
-  for (char &c : out) {
-    c = lowerAscii(c);
-  }
-  return out;
-}
-
-bool startsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 int hexValue(char c) {
-  if (isDigit(c)) {
+  if (isAsciiDigit(c)) {
     return c - '0';
   }
-  return lowerAscii(c) - 'a' + 10;
+  return toLowerAscii(c) - 'a' + 10;
 }
 
 std::string hexEscape(unsigned char byte) {
@@ -57,7 +27,7 @@ std::string hexEscape(unsigned char byte) {
 
 // RFC 3261 "unreserved": never needs escaping anywhere in a SIP URI.
 bool isUnreserved(char c) {
-  return isAlnum(c) || std::string_view("-_.!~*'()").find(c) != std::string_view::npos;
+  return isAsciiAlnum(c) || std::string_view("-_.!~*'()").find(c) != std::string_view::npos;
 }
 
 // Allowed in the user part (and ":password") of a sip: URI as typed; '#' is escaped later.
@@ -68,11 +38,6 @@ bool isUserInfoChar(char c) {
 // Allowed in ";name=value" URI parameters.
 bool isParamChar(char c) {
   return isUnreserved(c) || std::string_view("[]/:&+$%=").find(c) != std::string_view::npos;
-}
-
-bool isControl(char c) {
-  auto byte = static_cast<unsigned char>(c);
-  return byte < 0x20 || byte == 0x7f;
 }
 
 std::string describeChar(char c) {
@@ -89,7 +54,7 @@ std::string describeChar(char c) {
   default:
     break;
   }
-  if (isControl(c)) {
+  if (isAsciiControl(c)) {
     return "a control character (" + quoted(std::string_view(&c, 1)) + ")";
   }
   if (byte >= 0x80) {
@@ -102,7 +67,7 @@ std::string describeChar(char c) {
 // could smuggle headers into the request, so it is refused rather than escaped.
 std::optional<char> firstUnsafeChar(std::string_view s) {
   for (char c : s) {
-    if (isControl(c) || c == ' ' || c == '<' || c == '>' || c == '"') {
+    if (isAsciiControl(c) || c == ' ' || c == '<' || c == '>' || c == '"') {
       return c;
     }
   }
@@ -129,7 +94,7 @@ Result<std::string> percentDecode(std::string_view typed, std::string_view s, bo
       out += s[i];
       continue;
     }
-    if (i + 2 >= s.size() || !isHexDigit(s[i + 1]) || !isHexDigit(s[i + 2])) {
+    if (i + 2 >= s.size() || !isAsciiHexDigit(s[i + 1]) || !isAsciiHexDigit(s[i + 2])) {
       return cannotDial(typed, "it has a malformed percent-escape (write '%' as %25)");
     }
     auto decoded = static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
@@ -147,12 +112,12 @@ Result<std::string> percentDecode(std::string_view typed, std::string_view s, bo
 // ("127.0.0.1:5060", "bob@host:5060").
 std::optional<std::string_view> uriScheme(std::string_view s) {
   std::size_t colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0 || !isAlpha(s[0])) {
+  if (colon == std::string_view::npos || colon == 0 || !isAsciiAlpha(s[0])) {
     return std::nullopt;
   }
   std::string_view scheme = s.substr(0, colon);
   for (char c : scheme) {
-    if (!isAlnum(c) && c != '+' && c != '-' && c != '.') {
+    if (!isAsciiAlnum(c) && c != '+' && c != '-' && c != '.') {
       return std::nullopt;
     }
   }
@@ -166,7 +131,7 @@ bool isPhoneNumber(std::string_view s) {
     return false;
   }
   for (char c : s.substr(start)) {
-    if (!isDigit(c) && c != '*' && c != '#') {
+    if (!isAsciiDigit(c) && c != '*' && c != '#') {
       return false;
     }
   }
@@ -204,7 +169,7 @@ bool isHostname(std::string_view s) {
       return false;
     }
     for (char c : label) {
-      if (!isAlnum(c) && c != '-') {
+      if (!isAsciiAlnum(c) && c != '-') {
         return false;
       }
     }
@@ -214,7 +179,7 @@ bool isHostname(std::string_view s) {
     }
     s.remove_prefix(dot + 1);
   }
-  return isAlpha(lastLabel.front());
+  return isAsciiAlpha(lastLabel.front());
 }
 
 bool isHost(std::string_view s) {
@@ -224,7 +189,7 @@ bool isHost(std::string_view s) {
 bool isPort(std::string_view s) {
   int port = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), port);
-  return !s.empty() && isDigit(s[0]) && ec == std::errc() && end == s.data() + s.size() &&
+  return !s.empty() && isAsciiDigit(s[0]) && ec == std::errc() && end == s.data() + s.size() &&
          port >= 1 && port <= 65535;
 }
 
@@ -236,7 +201,7 @@ struct HostPort {
 // Splits "host[:port]", where host may be "[IPv6]"; no validation.
 HostPort splitHostPort(std::string_view s) {
   std::size_t hostEnd = 0;
-  if (startsWith(s, "[")) {
+  if (s.starts_with("[")) {
     std::size_t close = s.find(']');
     hostEnd = close == std::string_view::npos ? s.size() : close + 1;
   } else {
@@ -278,7 +243,7 @@ Status validateParams(std::string_view typed, std::string_view params) {
 
 Status validateEscapes(std::string_view typed, std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && (i + 2 >= s.size() || !isHexDigit(s[i + 1]) || !isHexDigit(s[i + 2]))) {
+    if (s[i] == '%' && (i + 2 >= s.size() || !isAsciiHexDigit(s[i + 1]) || !isAsciiHexDigit(s[i + 2]))) {
       return cannotDial(typed, "it has a malformed percent-escape (write '%' as %25)");
     }
   }
@@ -437,9 +402,9 @@ Result<DialInput> parseWord(std::string_view typed, std::string_view word, bool 
   if (!scheme) {
     return parseSchemeless(typed, word);
   }
-  std::string name = lowerCopy(*scheme);
+  std::string name = toLowerAscii(*scheme);
   std::string_view rest = word.substr(scheme->size() + 1);
-  while (startsWith(rest, "/")) { // "sip://bob@example.com/" from URL handlers
+  while (rest.starts_with("/")) { // "sip://bob@example.com/" from URL handlers
     rest.remove_prefix(1);
   }
   while (!rest.empty() && rest.back() == '/') {
@@ -508,7 +473,7 @@ std::string escapeHashInUser(std::string_view uri) {
 }
 
 Result<std::string> transportParam(std::string_view transport) {
-  std::string name = lowerCopy(transport);
+  std::string name = toLowerAscii(transport);
   if (name.empty() || name == "udp") {
     return std::string();
   }
@@ -520,7 +485,7 @@ Result<std::string> transportParam(std::string_view transport) {
 }
 
 bool hasTransportParam(std::string_view hostPart) {
-  return lowerCopy(hostPart).find(";transport=") != std::string::npos;
+  return toLowerAscii(hostPart).find(";transport=") != std::string::npos;
 }
 
 Result<std::string> buildUri(const std::string &target, const DialContext &ctx) {
@@ -576,8 +541,8 @@ Result<std::string> normalizeDtmfDigits(std::string_view digits) {
   }
   std::string out;
   for (char c : digits) {
-    char upper = upperAscii(c);
-    if (!isDigit(upper) && upper != '*' && upper != '#' && (upper < 'A' || upper > 'D')) {
+    char upper = toUpperAscii(c);
+    if (!isAsciiDigit(upper) && upper != '*' && upper != '#' && (upper < 'A' || upper > 'D')) {
       return makeError(kBadArgument, quoted(digits) + " contains " + describeChar(c) +
                                          ", which DTMF cannot send; DTMF digits are 0-9, *, #, "
                                          "A-D");
@@ -597,7 +562,7 @@ Result<std::string> resolveDialTarget(std::string_view target, const DialContext
                               "not part of the address");
   }
   const std::string &normalized = input->target;
-  Result<std::string> uri = startsWith(normalized, "sip:") || startsWith(normalized, "sips:")
+  Result<std::string> uri = normalized.starts_with("sip:") || normalized.starts_with("sips:")
                                 ? Result<std::string>(escapeHashInUser(normalized))
                                 : buildUri(normalized, ctx);
   // Every path above rejects unsafe characters; this guards the SIP headers if one forgets.

@@ -1,5 +1,9 @@
 #include "media/wav_file.h"
 
+#include "media/little_endian.h"
+#include "media/pcm_decode.h"
+#include "media/resampler.h"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -9,8 +13,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <numbers>
-#include <numeric>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -19,52 +21,27 @@ namespace wisp {
 
 namespace {
 
-// ---- Reading little-endian fields -------------------------------------------------------
-
-uint16_t le16(const uint8_t *p) {
-  return static_cast<uint16_t>(p[0] | (p[1] << 8));
-}
-
-uint32_t le32(const uint8_t *p) {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-}
+// ---- Parsing ----------------------------------------------------------------------------
 
 bool tagIs(const uint8_t *p, const char (&tag)[5]) {
   return std::memcmp(p, tag, 4) == 0;
 }
 
-// ---- Sample formats ---------------------------------------------------------------------
-
-constexpr uint16_t kFormatPcm = 1;
-constexpr uint16_t kFormatFloat = 3;
-constexpr uint16_t kFormatAlaw = 6;
-constexpr uint16_t kFormatMulaw = 7;
-constexpr uint16_t kFormatExtensible = 0xFFFE;
-
 // The 14 bytes that follow the format code in every standard KSDATAFORMAT_SUBTYPE GUID.
 constexpr std::array<uint8_t, 14> kSubtypeGuidTail = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
                                                       0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
 
-struct WavFormat {
-  uint16_t code = 0; // after unwrapping WAVE_FORMAT_EXTENSIBLE
-  unsigned channels = 0;
-  unsigned rate = 0;
-  unsigned bits = 0;
-  unsigned bytesPerSample() const { return (bits + 7) / 8; }
-};
-
 std::string formatName(uint16_t code) {
   switch (code) {
-  case kFormatPcm:
+  case kWaveFormatPcm:
     return "PCM";
   case 2:
     return "Microsoft ADPCM";
-  case kFormatFloat:
+  case kWaveFormatFloat:
     return "float";
-  case kFormatAlaw:
+  case kWaveFormatAlaw:
     return "A-law";
-  case kFormatMulaw:
+  case kWaveFormatMulaw:
     return "mu-law";
   case 0x11:
     return "IMA ADPCM";
@@ -72,164 +49,31 @@ std::string formatName(uint16_t code) {
     return "GSM 6.10";
   case 0x55:
     return "MP3";
-  case kFormatExtensible:
+  case kWaveFormatExtensible:
     return "extensible";
   default:
     return "unknown";
   }
 }
 
-int16_t decodeMulaw(uint8_t code) {
-  // G.711: codes are stored inverted; magnitude = ((mantissa·2 + 33) << exponent) − 33,
-  // scaled by 4 to 16 bits (0x84 is that bias of 33, times 4).
-  const unsigned u = static_cast<uint8_t>(~code);
-  const int exponent = (u >> 4) & 0x07;
-  const int mantissa = u & 0x0F;
-  const int magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
-  return static_cast<int16_t>((u & 0x80) ? -magnitude : magnitude);
-}
-
-int16_t decodeAlaw(uint8_t code) {
-  // G.711: even bits are inverted on the wire; a set sign bit means positive.
-  const unsigned a = code ^ 0x55u;
-  const int exponent = (a >> 4) & 0x07;
-  const int mantissa = a & 0x0F;
-  int magnitude = (mantissa << 4) + 8;
-  if (exponent > 0)
-    magnitude = (magnitude + 0x100) << (exponent - 1);
-  return static_cast<int16_t>((a & 0x80) ? magnitude : -magnitude);
-}
-
-// One sample of any accepted format, as int16 scale (still a float: channels get averaged).
-float decodeSample(const WavFormat &fmt, const uint8_t *p) {
-  switch (fmt.code) {
-  case kFormatMulaw:
-    return decodeMulaw(*p);
-  case kFormatAlaw:
-    return decodeAlaw(*p);
-  default:
-    if (fmt.bits == 8)
-      return static_cast<float>((static_cast<int>(*p) - 128) * 256); // 8-bit PCM is unsigned
-    return static_cast<int16_t>(le16(p));
-  }
-}
-
-// ---- Sample-rate conversion -------------------------------------------------------------
-
-// Windowed-sinc interpolation: each output sample is the input convolved with a Kaiser-
-// windowed low-pass centred on its (fractional) input position. The cutoff sits just below
-// the lower of the two Nyquist frequencies, so downsampling does not alias and upsampling
-// does not image. The kernel is tabulated finely once and linearly interpolated.
-class SincResampler {
-public:
-  SincResampler() {
-    table_.resize(kZeroCrossings * kOversample + 2);
-    const double beta = 8.6; // ~86 dB stopband
-    const double norm = besselI0(beta);
-    for (size_t j = 0; j < table_.size(); ++j) {
-      const double u = static_cast<double>(j) / kOversample; // in low-rate sample periods
-      const double r = u / kZeroCrossings;
-      const double window = r >= 1.0 ? 0.0 : besselI0(beta * std::sqrt(1.0 - r * r)) / norm;
-      const double x = kRolloff * u;
-      const double sinc = x == 0.0 ? 1.0 : std::sin(std::numbers::pi * x) / (std::numbers::pi * x);
-      table_[j] = kRolloff * sinc * window;
-    }
-  }
-
-  std::vector<float> convert(const std::vector<float> &in, unsigned fromRate,
-                             unsigned toRate) const {
-    // Output n sits at input position t = n·from/to = base + phase/phases: an integer plus
-    // one of `phases` fractions. The taps depend only on the fraction, so for the usual
-    // rates (48k: 1 phase, 44.1k: 80) they are computed once per phase.
-    const uint64_t common = std::gcd(fromRate, toRate);
-    const uint64_t from = fromRate / common, phases = toRate / common;
-    const double scale = std::min(1.0, static_cast<double>(toRate) / fromRate); // lower rate
-    const auto reach = static_cast<long long>(std::ceil(kZeroCrossings / scale));
-    const auto taps = static_cast<size_t>(2 * reach); // k = base - reach + 1 ... base + reach
-    const bool cached = phases * taps <= kMaxCachedTaps;
-    std::vector<float> weights(cached ? phases * taps : taps);
-    auto fillTaps = [&](uint64_t phase, float *row) {
-      const double frac = static_cast<double>(phase) / static_cast<double>(phases);
-      for (size_t j = 0; j < taps; ++j) {
-        const double offset = static_cast<double>(reach - 1 - static_cast<long long>(j)) + frac;
-        row[j] = static_cast<float>(kernel(std::abs(offset) * scale) * scale);
-      }
-    };
-    if (cached)
-      for (uint64_t phase = 0; phase < phases; ++phase)
-        fillTaps(phase, &weights[phase * taps]);
-
-    const auto outCount = static_cast<size_t>(static_cast<uint64_t>(in.size()) * phases / from);
-    const auto size = static_cast<long long>(in.size());
-    std::vector<float> out(outCount);
-    for (size_t n = 0; n < outCount; ++n) {
-      const uint64_t position = n * from; // in units of 1/phases input samples
-      const auto base = static_cast<long long>(position / phases);
-      const uint64_t phase = position % phases;
-      float *row = weights.data();
-      if (cached)
-        row += phase * taps;
-      else
-        fillTaps(phase, row);
-      const long long firstK = base - reach + 1;
-      const auto jBegin = static_cast<size_t>(std::max(0LL, -firstK));
-      const auto jEnd =
-          static_cast<size_t>(std::clamp(size - firstK, 0LL, static_cast<long long>(taps)));
-      double acc = 0.0;
-      for (size_t j = jBegin; j < jEnd; ++j)
-        acc += static_cast<double>(in[static_cast<size_t>(firstK) + j] * row[j]);
-      out[n] = static_cast<float>(acc);
-    }
-    return out;
-  }
-
-private:
-  static constexpr int kZeroCrossings = 32; // kernel half-width, in low-rate sample periods
-  static constexpr int kOversample = 512;   // table entries per low-rate sample period
-  static constexpr double kRolloff = 0.93;  // cutoff as a fraction of the lower Nyquist
-  static constexpr uint64_t kMaxCachedTaps = 1u << 20;
-
-  double kernel(double u) const {
-    const double pos = u * kOversample;
-    const auto i = static_cast<size_t>(pos);
-    if (i + 1 >= table_.size())
-      return 0.0;
-    const double frac = pos - static_cast<double>(i);
-    return table_[i] + frac * (table_[i + 1] - table_[i]);
-  }
-
-  static double besselI0(double x) {
-    double sum = 1.0, term = 1.0;
-    for (int k = 1; k < 50 && term > 1e-12 * sum; ++k) {
-      term *= (x / (2.0 * k)) * (x / (2.0 * k));
-      sum += term;
-    }
-    return sum;
-  }
-
-  std::vector<double> table_;
-};
-
 int16_t toInt16(float v) {
   return static_cast<int16_t>(std::clamp(std::lrint(v), -32768L, 32767L));
 }
-
-// ---- Parsing ----------------------------------------------------------------------------
 
 std::string soxHint(const std::string &name) {
   return "; convert it with: sox '" + name + "' -b 16 -e signed-integer OUT.wav";
 }
 
-Result<WavFormat> parseFormatChunk(const uint8_t *p, size_t size, const std::string &name) {
+Result<SampleFormat> parseFormatChunk(const uint8_t *p, size_t size, const std::string &name) {
   if (size < 16)
     return makeError("invalid", name + ": the 'fmt ' chunk is only " + std::to_string(size) +
                                     " bytes long (at least 16 are needed)");
-  WavFormat fmt;
-  fmt.code = le16(p);
-  fmt.channels = le16(p + 2);
-  fmt.rate = le32(p + 4);
-  fmt.bits = le16(p + 14);
-  if (fmt.code == kFormatExtensible) {
+  SampleFormat fmt;
+  fmt.code = readLe16(p);
+  fmt.channels = readLe16(p + 2);
+  fmt.rate = readLe32(p + 4);
+  fmt.bits = readLe16(p + 14);
+  if (fmt.code == kWaveFormatExtensible) {
     if (size < 40)
       return makeError("invalid", name + ": WAVE_FORMAT_EXTENSIBLE 'fmt ' chunk is only " +
                                       std::to_string(size) + " bytes long (40 are needed)");
@@ -238,20 +82,20 @@ Result<WavFormat> parseFormatChunk(const uint8_t *p, size_t size, const std::str
                                           ": WAVE_FORMAT_EXTENSIBLE with a non-standard "
                                           "sub-format GUID is not supported" +
                                           soxHint(name));
-    fmt.code = le16(p + 24);
+    fmt.code = readLe16(p + 24);
   }
 
   const std::string what =
       "sample format " + std::to_string(fmt.code) + " (" + formatName(fmt.code) + ")";
   switch (fmt.code) {
-  case kFormatPcm:
+  case kWaveFormatPcm:
     if (fmt.bits != 8 && fmt.bits != 16)
       return makeError("unsupported", name + ": " + std::to_string(fmt.bits) +
                                           "-bit PCM is not supported (only 8 and 16 bits are)" +
                                           soxHint(name));
     break;
-  case kFormatAlaw:
-  case kFormatMulaw:
+  case kWaveFormatAlaw:
+  case kWaveFormatMulaw:
     if (fmt.bits != 8)
       return makeError("invalid", name + ": " + formatName(fmt.code) + " with " +
                                       std::to_string(fmt.bits) + " bits per sample (must be 8)");
@@ -291,7 +135,7 @@ Result<ChunkScan> scanChunks(std::span<const uint8_t> bytes, const std::string &
   size_t pos = 12;
   while (pos + 8 <= bytes.size()) {
     const uint8_t *header = base + pos;
-    const uint32_t declared = le32(header + 4);
+    const uint32_t declared = readLe32(header + 4);
     const size_t available = bytes.size() - pos - 8;
     pos += 8;
     if (tagIs(header, "data")) {
@@ -356,21 +200,13 @@ Result<WavReader> WavReader::parse(std::span<const uint8_t> bytes, const std::st
   if (!fmt)
     return fmt.error();
 
-  const size_t frameBytes = static_cast<size_t>(fmt->channels) * fmt->bytesPerSample();
-  const size_t frames = scan->dataSize / frameBytes; // a trailing partial frame is dropped
+  const size_t frames = scan->dataSize / fmt->bytesPerFrame(); // a partial frame is dropped
   // Upsampling a low-rate file could otherwise turn 50 MB into gigabytes.
   if (static_cast<uint64_t>(frames) * kSampleRate / fmt->rate > kMaxWavFileBytes / 2)
     return makeError("too_large", name + ": more than " +
                                       std::to_string(kMaxWavFileBytes / 2 / kSampleRate / 60) +
                                       " minutes of audio; use a shorter clip");
-  std::vector<float> mono(frames);
-  for (size_t i = 0; i < frames; ++i) {
-    const uint8_t *frame = scan->data + i * frameBytes;
-    double sum = 0.0;
-    for (unsigned c = 0; c < fmt->channels; ++c)
-      sum += decodeSample(*fmt, frame + c * fmt->bytesPerSample());
-    mono[i] = static_cast<float>(sum / fmt->channels);
-  }
+  std::vector<float> mono = decodeToMono(*fmt, {scan->data, scan->dataSize});
   if (fmt->rate != kSampleRate) {
     static const SincResampler resampler;
     mono = resampler.convert(mono, fmt->rate, kSampleRate);
@@ -408,31 +244,21 @@ namespace {
 constexpr size_t kHeaderBytes = 44;
 constexpr size_t kBufferBytes = 64 * 1024;
 
-void put16(uint8_t *p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v);
-  p[1] = static_cast<uint8_t>(v >> 8);
-}
-
-void put32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
 std::array<uint8_t, kHeaderBytes> makeHeader(unsigned rate, uint32_t dataBytes) {
   std::array<uint8_t, kHeaderBytes> h{};
   std::memcpy(&h[0], "RIFF", 4);
-  put32(&h[4], 36 + dataBytes);
+  writeLe32(&h[4], 36 + dataBytes);
   std::memcpy(&h[8], "WAVE", 4);
   std::memcpy(&h[12], "fmt ", 4);
-  put32(&h[16], 16);       // fmt chunk size
-  put16(&h[20], 1);        // PCM
-  put16(&h[22], 1);        // mono
-  put32(&h[24], rate);     // sample rate
-  put32(&h[28], rate * 2); // byte rate
-  put16(&h[32], 2);        // block align
-  put16(&h[34], 16);       // bits per sample
+  writeLe32(&h[16], 16);       // fmt chunk size
+  writeLe16(&h[20], 1);        // PCM
+  writeLe16(&h[22], 1);        // mono
+  writeLe32(&h[24], rate);     // sample rate
+  writeLe32(&h[28], rate * 2); // byte rate
+  writeLe16(&h[32], 2);        // block align
+  writeLe16(&h[34], 16);       // bits per sample
   std::memcpy(&h[36], "data", 4);
-  put32(&h[40], dataBytes);
+  writeLe32(&h[40], dataBytes);
   return h;
 }
 

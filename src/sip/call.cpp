@@ -91,19 +91,28 @@ Status Call::dial(const std::string &targetUri) {
   if (err)
     return makeError("dial_failed", "cannot call " + targetUri + ": " + describeError(err));
   session_.reset(sess);
+  startRingTimer();
+  log::info("call", "call %d: calling %s", id_, targetUri.c_str());
+  return Ok{};
+}
+
+// Nobody answers for ever: an unanswered outgoing call is cancelled, an unanswered incoming
+// call (whose caller may have vanished without a CANCEL) is refused with 480.
+void Call::startRingTimer() {
   tmr_start(
       &ringTimer_, kRingTimeoutMs,
       [](void *arg) {
         guardCallback("ring timeout", [&] {
           auto *call = static_cast<Call *>(arg);
-          log::info("call", "call %d: no answer after %llu s, hanging up", call->id_,
+          log::info("call", "call %d: no answer after %llu s", call->id_,
                     static_cast<unsigned long long>(kRingTimeoutMs / 1000));
-          call->hangup(408, "no answer");
+          if (call->direction_ == CallDirection::Incoming)
+            call->reject(480, "Temporarily Unavailable");
+          else
+            call->hangup(408, "no answer");
         });
       },
       this);
-  log::info("call", "call %d: calling %s", id_, targetUri.c_str());
-  return Ok{};
 }
 
 Status Call::accept(const sip_msg *invite) {
@@ -134,6 +143,7 @@ Status Call::accept(const sip_msg *invite) {
     return makeError("accept_failed", std::string("cannot take the call: ") + strerror(err));
   }
   session_.reset(sess);
+  startRingTimer();
   if (remoteName_.empty())
     log::info("call", "call %d: incoming call from %s", id_, remoteUri_.c_str());
   else
@@ -158,6 +168,7 @@ Status Call::answer() {
   if (int err = sipsess_answer(session_.get(), 200, "OK", sdp.get(), "%s", kAllowHeader))
     return makeError("answer_failed", std::string("cannot answer: ") + strerror(err));
   answeredAt_ = std::chrono::steady_clock::now();
+  tmr_cancel(&ringTimer_);
   log::info("call", "call %d: answered", id_);
   // Media can flow as soon as we answered with a complete offer/answer.
   if (sdp_->negotiated().usable())

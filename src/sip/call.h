@@ -114,6 +114,7 @@ private:
   void handleClose(int err, const sip_msg *msg);
 
   Status prepareMedia();
+  void startRingTimer();
   void applyMedia();
   void setState(CallState s);
   void finish(int code, std::string reason);

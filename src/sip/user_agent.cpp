@@ -1,5 +1,6 @@
 #include "sip/user_agent.h"
 
+#include "sip/request_checks.h"
 #include "util/callback_guard.h"
 #include "util/log.h"
 
@@ -150,6 +151,11 @@ void UserAgent::onIncoming(const sip_msg *msg, void *arg) {
 }
 
 void UserAgent::handleIncoming(const sip_msg *msg) {
+  if (auto rejection = checkRequest(msg, true)) {
+    log::info("call", "incoming INVITE refused: %u %s", rejection->code, rejection->reason.c_str());
+    sendRejection(stack_.get(), msg, *rejection);
+    return;
+  }
   if (shuttingDown_) {
     sip_treply(nullptr, stack_.get(), msg, 503, "Service Unavailable");
     return;
@@ -175,7 +181,13 @@ void UserAgent::handleIncoming(const sip_msg *msg) {
 // Out-of-dialog requests that are not INVITEs.
 bool UserAgent::onRequest(const sip_msg *msg, void *arg) {
   auto *ua = static_cast<UserAgent *>(arg);
-  if (pl_strcmp(&msg->met, "OPTIONS") == 0) { // no allocation here: nothing can throw
+  if (pl_strcmp(&msg->met, "ACK") == 0)
+    return false;
+  if (auto rejection = guardCallback("request checks", [&] { return checkRequest(msg, false); })) {
+    guardCallback("request rejection", [&] { sendRejection(ua->stack_.get(), msg, *rejection); });
+    return true;
+  }
+  if (pl_strcmp(&msg->met, "OPTIONS") == 0) {
     sip_treplyf(nullptr, nullptr, ua->stack_.get(), msg, false, 200, "OK",
                 "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY, REFER\r\n"
                 "Accept: application/sdp\r\n"

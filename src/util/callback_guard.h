@@ -6,11 +6,13 @@
 #include "util/log.h"
 
 #include <exception>
+#include <type_traits>
 #include <utility>
 
 namespace wisp {
 
-// Runs body(); on an exception logs it and returns `fallback` (nothing for void bodies).
+// Runs body(); on an exception logs it and returns `fallback` (else a value-initialised
+// result; nothing for void bodies).
 template <class F, class... Fallback>
 auto guardCallback(const char *where, F &&body, Fallback... fallback) noexcept
     -> decltype(body()) {
@@ -23,6 +25,8 @@ auto guardCallback(const char *where, F &&body, Fallback... fallback) noexcept
   }
   if constexpr (sizeof...(Fallback) > 0)
     return (fallback, ...);
+  else if constexpr (!std::is_void_v<decltype(body())>)
+    return decltype(body()){};
 }
 
 } // namespace wisp
