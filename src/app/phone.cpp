@@ -30,10 +30,6 @@ std::vector<const Codec *> codecsOf(const Settings &s) {
   return out;
 }
 
-const AccountSettings *defaultAccount(const Settings &s) {
-  return s.accountId > 0 ? s.findAccount(s.accountId) : nullptr;
-}
-
 Result<sa> listenIp(const Settings &s) {
   sa ip{};
   if (!s.listenAddress.empty() && s.listenAddress != "auto") {
@@ -74,6 +70,8 @@ Json callJson(const Call &c) {
   j.set("media", c.mediaDirection());
   j.set("duration", double(int64_t(c.durationSeconds() * 10)) / 10);
   j.set("dtmf_received", c.dtmfReceived());
+  j.set("account", c.identity().accountId);
+  j.set("account_label", c.identity().accountLabel);
   j.set("rtp_sent", int64_t(c.stream().packetsSent()));
   j.set("rtp_received", int64_t(c.stream().packetsReceived()));
   return j;
@@ -83,7 +81,8 @@ Json callJson(const Call &c) {
 
 Phone::Phone(PhoneOptions options, Settings settings)
     : options_(std::move(options)), settings_(std::move(settings)),
-      audio_([this] { return openAudioDevice(inputSpec(), outputSpec()); }), ua_(audio_) {
+      audio_([this] { return openAudioDevice(inputSpec(), outputSpec()); }), ua_(audio_),
+      accounts_([this](const Account &a) { onAccountChange(a); }) {
   tmr_init(&exitTimer_);
 }
 
@@ -157,20 +156,31 @@ int Phone::run() {
 }
 
 void Phone::applySettings() {
-  const AccountSettings *acc = defaultAccount(settings_);
-  Identity id;
-  if (acc) {
-    if (!acc->username.empty())
-      id.user = acc->username;
-    id.displayName = acc->displayName;
-    id.domain = acc->domain.empty() ? acc->server : acc->domain;
-  }
-  ua_.setCallContext(codecsOf(settings_), settings_.rtpPortMin, settings_.rtpPortMax, id);
+  ua_.setCallContext(codecsOf(settings_), settings_.rtpPortMin, settings_.rtpPortMax);
+  accounts_.apply(settings_.accounts, ua_.stack());
+  ua_.setIncomingIdentity([this](const sip_msg &invite) {
+    const Account *a = accounts_.forIncoming(invite);
+    return a ? a->callIdentity() : localIdentity();
+  });
   CallPolicy policy;
   policy.callWaiting = settings_.callWaiting;
   policy.autoAnswer = settings_.autoAnswer == AutoAnswer::All;
   policy.autoAnswerDelay = std::chrono::seconds(settings_.autoAnswerDelay);
   ua_.setPolicy(policy);
+}
+
+// Calls by IP that no account claims: we are sip:wisp@OUR-ADDRESS.
+CallIdentity Phone::localIdentity() const {
+  CallIdentity id;
+  id.accountLabel = "local";
+  return id;
+}
+
+void Phone::onAccountChange(const Account &a) {
+  if (a.state() == RegistrationState::Failed)
+    return; // the account logged why, with its retry time
+  log::info("account", "account %d (%s): %s", a.id(), a.label().c_str(),
+            std::string(toString(a.state())).c_str());
 }
 
 void Phone::onCallEvent(Call &call, CallEvent event) {
@@ -203,17 +213,25 @@ Result<Reply> Phone::dial(const std::string &target, const std::optional<std::st
                           const std::vector<std::string> &postDialDtmf) {
   if (shuttingDown_)
     return makeError("shutting_down", "the phone is shutting down");
-  if (account)
-    return makeError("not_available", "choosing an account (--account) is not available yet");
+  const Account *acc = nullptr;
+  if (account) {
+    acc = accounts_.find(*account);
+    if (!acc)
+      return makeError("no_such_account", "there is no account \"" + *account +
+                                              "\" (accounts are numbered as in wisp.ini)");
+  } else if (settings_.accountId > 0) {
+    acc = accounts_.byId(settings_.accountId);
+  }
   DialContext ctx;
-  if (const AccountSettings *acc = defaultAccount(settings_)) {
-    ctx.defaultDomain = acc->domain.empty() ? acc->server : acc->domain;
-    ctx.transport = std::string(toString(acc->transport));
+  if (acc) {
+    const AccountSettings &as = acc->settings();
+    ctx.defaultDomain = as.domain.empty() ? as.server : as.domain;
+    ctx.transport = std::string(toString(as.transport));
   }
   auto uri = resolveDialTarget(target, ctx);
   if (!uri)
     return uri.error();
-  auto call = ua_.dial(*uri);
+  auto call = ua_.dial(*uri, acc ? acc->callIdentity() : localIdentity());
   if (!call)
     return call.error();
   if (!postDialDtmf.empty()) {
@@ -374,6 +392,7 @@ void Phone::beginShutdown() {
   shuttingDown_ = true;
   if (console_)
     console_->stop();
+  accounts_.clear(); // un-REGISTERs go out now; the SIP stack waits for their answers
   ua_.shutdown([] { re_cancel(); });
 }
 
@@ -387,15 +406,19 @@ Json Phone::snapshot() const {
     listen.push(Json::object().set("transport", l.transport).set("address", l.address));
   j.set("listen", std::move(listen));
   Json accounts = Json::array();
-  Json local = Json::object();
-  local.set("id", 0).set("label", "local").set("uri", ua_.identity().uri());
-  local.set("registration", "none").set("default", settings_.accountId == 0);
-  accounts.push(std::move(local));
-  for (const auto &a : settings_.accounts) {
+  accounts.push(Json::object()
+                    .set("id", 0)
+                    .set("label", "local")
+                    .set("uri", "sip:wisp@" + ua_.localHost())
+                    .set("registration", "off")
+                    .set("default", settings_.accountId == 0));
+  for (const Account *a : accounts_.all()) {
     Json acc = Json::object();
-    acc.set("id", a.index).set("label", a.label);
-    acc.set("uri", "sip:" + a.username + "@" + (a.domain.empty() ? a.server : a.domain));
-    acc.set("registration", "unavailable").set("default", settings_.accountId == a.index);
+    acc.set("id", a->id()).set("label", a->label()).set("uri", a->aor());
+    acc.set("registration", std::string(toString(a->state())));
+    if (!a->reason().empty())
+      acc.set("reason", a->reason());
+    acc.set("default", settings_.accountId == a->id());
     accounts.push(std::move(acc));
   }
   j.set("accounts", std::move(accounts));

@@ -7,6 +7,7 @@
 #include "control/phone_control.h"
 #include "ipc/control_server.h"
 #include "media/audio_hub.h"
+#include "sip/accounts.h"
 #include "sip/user_agent.h"
 
 #include <deque>
@@ -53,11 +54,14 @@ private:
   void sendNextPostDialGroup(int callId);
   AudioDeviceSpec inputSpec() const;
   AudioDeviceSpec outputSpec() const;
+  CallIdentity localIdentity() const;
+  void onAccountChange(const Account &account);
 
   PhoneOptions options_;
   Settings settings_;
   AudioHub audio_;
   UserAgent ua_;
+  Accounts accounts_;
   ControlServer control_;
   std::unique_ptr<Console> console_;
   bool shuttingDown_ = false;

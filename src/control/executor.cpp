@@ -56,8 +56,9 @@ std::string formatStatus(const Json &snap) {
       out += "  listening: " + str(l.find("transport")) + " " + str(l.find("address")) + "\n";
   if (const Json *accounts = snap.find("accounts"); accounts && accounts->isArray())
     for (const Json &a : accounts->asArray())
-      out += "  account " + std::to_string(a.find("id")->asInt().value_or(0)) + ": " +
-             str(a.find("uri")) + " (" + str(a.find("registration")) + ")\n";
+      out += "  account " + std::to_string(a.find("id")->asInt().value_or(0)) + " " +
+             str(a.find("label")) + ": " + str(a.find("uri")) + " (" + str(a.find("registration")) +
+             (a.find("reason") ? ": " + str(a.find("reason")) : std::string()) + ")\n";
   const Json *calls = snap.find("calls");
   if (!calls || !calls->isArray() || calls->asArray().empty()) {
     out += "  no calls";

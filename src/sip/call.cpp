@@ -41,9 +41,15 @@ std::string_view toString(CallState s) {
   return "?";
 }
 
-Call::Call(int id, CallDirection direction, const CallContext &ctx, CallObserver &observer)
-    : id_(id), direction_(direction), ctx_(ctx), observer_(observer),
+Call::Call(int id, CallDirection direction, const CallContext &ctx, CallIdentity identity,
+           CallObserver &observer)
+    : id_(id), direction_(direction), ctx_(ctx), identity_(std::move(identity)),
+      observer_(observer),
       state_(direction == CallDirection::Outgoing ? CallState::Calling : CallState::Ringing) {
+  if (identity_.domain.empty())
+    identity_.domain = ctx_.localHost;
+  if (identity_.contactUser.empty())
+    identity_.contactUser = identity_.user;
   tmr_init(&ringTimer_);
   tmr_init(&answerTimer_);
   stream_.onDtmf([this](char digit) {
@@ -61,7 +67,7 @@ Call::~Call() {
 }
 
 Status Call::prepareMedia() {
-  const std::string cname = ctx_.identity.uri();
+  const std::string cname = identity_.aor();
   if (Status s = stream_.open(ctx_.mediaIp, ctx_.rtpPortMin, ctx_.rtpPortMax, cname); !s)
     return s;
   auto sdp = SdpNegotiator::create(ctx_.mediaIp, stream_.localPort(), ctx_.codecs);
@@ -79,13 +85,17 @@ Status Call::dial(const std::string &targetUri) {
   if (!offer)
     return offer.error();
 
-  const Identity &me = ctx_.identity;
-  const std::string from = me.uri();
+  const CallIdentity &me = identity_;
+  const std::string from = me.aor();
+  std::vector<const char *> routes;
+  for (const auto &r : me.routes)
+    routes.push_back(r.c_str());
   sipsess *sess = nullptr;
   int err = sipsess_connect(&sess, ctx_.sessions, targetUri.c_str(),
                             me.displayName.empty() ? nullptr : me.displayName.c_str(),
-                            from.c_str(), me.user.c_str(), nullptr, 0, "application/sdp",
-                            offer->get(), nullptr, nullptr, false, &Call::onOffer, &Call::onAnswer,
+                            from.c_str(), me.contactUser.c_str(), routes.data(),
+                            uint32_t(routes.size()), "application/sdp", offer->get(),
+                            &Call::onAuth, this, false, &Call::onOffer, &Call::onAnswer,
                             &Call::onProgress, &Call::onEstablished, nullptr, nullptr,
                             &Call::onClose, this, "%s", kAllowHeader);
   if (err)
@@ -133,9 +143,9 @@ Status Call::accept(const sip_msg *invite) {
     pendingAnswer_ = std::move(answer.value());
   }
   sipsess *sess = nullptr;
-  const Identity &me = ctx_.identity;
-  int err = sipsess_accept(&sess, ctx_.sessions, invite, 180, "Ringing", me.user.c_str(),
-                           "application/sdp", nullptr, nullptr, nullptr, false, &Call::onOffer,
+  int err = sipsess_accept(&sess, ctx_.sessions, invite, 180, "Ringing",
+                           identity_.contactUser.c_str(), "application/sdp", nullptr,
+                           &Call::onAuth, this, false, &Call::onOffer,
                            &Call::onAnswer, &Call::onEstablished, nullptr, nullptr, &Call::onClose,
                            this, "%s", kAllowHeader);
   if (err) {
@@ -256,6 +266,16 @@ void Call::onProgress(const sip_msg *msg, void *arg) {
 void Call::onEstablished(const sip_msg *, void *arg) {
   guardCallback("call established", [&] { static_cast<Call *>(arg)->handleEstablished(); });
 }
+// Digest credentials for a 401/407 (the INVITE, a BYE, a re-INVITE through the proxy).
+// libre gives up by itself when the same realm challenges twice.
+int Call::onAuth(char **user, char **password, const char *, void *arg) {
+  const auto *call = static_cast<const Call *>(arg);
+  if (call->identity_.authUser.empty())
+    return EAUTH;
+  int err = str_dup(user, call->identity_.authUser.c_str());
+  return err ? err : str_dup(password, call->identity_.password.c_str());
+}
+
 void Call::onClose(int err, const sip_msg *msg, void *arg) {
   guardCallback("call closed", [&] { static_cast<Call *>(arg)->handleClose(err, msg); });
 }

@@ -5,6 +5,7 @@
 
 #include "media/audio_hub.h"
 #include "media/audio_stream.h"
+#include "sip/call_identity.h"
 #include "sip/sdp_negotiator.h"
 #include "util/re_ptr.h"
 #include "util/result.h"
@@ -28,14 +29,6 @@ enum class CallState {
 std::string_view toString(CallDirection d);
 std::string_view toString(CallState s);
 
-// Who we are in a call's From header and Contact.
-struct Identity {
-  std::string user = "wisp";
-  std::string displayName;
-  std::string domain; // host part of our address of record
-  std::string uri() const { return "sip:" + user + "@" + domain; }
-};
-
 // What the user agent lends each call.
 struct CallContext {
   sip *stack = nullptr;
@@ -45,7 +38,7 @@ struct CallContext {
   uint16_t rtpPortMax = 20000;
   std::vector<const Codec *> codecs;
   AudioHub *audio = nullptr;
-  Identity identity;
+  std::string localHost; // our address as text, the domain of the local account
 };
 
 class Call;
@@ -66,7 +59,8 @@ struct CallEnd {
 
 class Call {
 public:
-  Call(int id, CallDirection direction, const CallContext &ctx, CallObserver &observer);
+  Call(int id, CallDirection direction, const CallContext &ctx, CallIdentity identity,
+       CallObserver &observer);
   ~Call();
   Call(const Call &) = delete;
   Call &operator=(const Call &) = delete;
@@ -98,6 +92,7 @@ public:
   double durationSeconds() const;     // since answer, 0 before
   const CallEnd &end() const { return end_; }
   const AudioStream &stream() const { return stream_; }
+  const CallIdentity &identity() const { return identity_; }
 
 private:
   // libre callbacks (trampolines to the members below).
@@ -106,6 +101,7 @@ private:
   static void onProgress(const sip_msg *msg, void *arg);
   static void onEstablished(const sip_msg *msg, void *arg);
   static void onClose(int err, const sip_msg *msg, void *arg);
+  static int onAuth(char **user, char **password, const char *realm, void *arg);
 
   int handleOffer(mbuf **descp, const sip_msg *msg);
   int handleAnswer(const sip_msg *msg);
@@ -122,6 +118,7 @@ private:
   const int id_;
   const CallDirection direction_;
   const CallContext &ctx_;
+  CallIdentity identity_;
   CallObserver &observer_;
 
   CallState state_;

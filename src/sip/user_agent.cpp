@@ -68,6 +68,7 @@ Status UserAgent::start(const UserAgentConfig &config) {
   stack_.reset(s);
   ctx_.stack = s;
   ctx_.mediaIp = config.listenIp;
+  ctx_.localHost = localHost();
 
   // UDP first; with port 0 the kernel picks one, and TCP then takes the same number.
   sa laddr = config.listenIp;
@@ -97,13 +98,10 @@ Status UserAgent::start(const UserAgentConfig &config) {
 }
 
 void UserAgent::setCallContext(std::vector<const Codec *> codecs, uint16_t rtpMin,
-                               uint16_t rtpMax, Identity identity) {
+                               uint16_t rtpMax) {
   ctx_.codecs = std::move(codecs);
   ctx_.rtpPortMin = rtpMin;
   ctx_.rtpPortMax = rtpMax;
-  if (identity.domain.empty())
-    identity.domain = localHost();
-  ctx_.identity = std::move(identity);
 }
 
 std::string UserAgent::localHost() const {
@@ -122,8 +120,9 @@ std::vector<ListenAddress> UserAgent::listenAddresses() const {
   return out;
 }
 
-Result<Call *> UserAgent::dial(const std::string &uri) {
-  auto call = std::make_unique<Call>(nextCallId_++, CallDirection::Outgoing, ctx_, *this);
+Result<Call *> UserAgent::dial(const std::string &uri, CallIdentity identity) {
+  auto call = std::make_unique<Call>(nextCallId_++, CallDirection::Outgoing, ctx_,
+                                     std::move(identity), *this);
   if (Status s = call->dial(uri); !s)
     return s.error();
   Call *raw = call.get();
@@ -166,7 +165,9 @@ void UserAgent::handleIncoming(const sip_msg *msg) {
     sip_treply(nullptr, stack_.get(), msg, 486, "Busy Here");
     return;
   }
-  auto call = std::make_unique<Call>(nextCallId_++, CallDirection::Incoming, ctx_, *this);
+  CallIdentity identity = incomingIdentity_ ? incomingIdentity_(*msg) : CallIdentity{};
+  auto call = std::make_unique<Call>(nextCallId_++, CallDirection::Incoming, ctx_,
+                                     std::move(identity), *this);
   if (Status s = call->accept(msg); !s) {
     log::warn("call", "incoming call refused: %s", s.error().message.c_str());
     return;

@@ -46,16 +46,18 @@ public:
   // Hangs up every call, lets libre finish (BYE, CANCEL), then calls done.
   void shutdown(std::function<void()> done);
 
-  void setCallContext(std::vector<const Codec *> codecs, uint16_t rtpMin, uint16_t rtpMax,
-                      Identity identity);
+  void setCallContext(std::vector<const Codec *> codecs, uint16_t rtpMin, uint16_t rtpMax);
+  // Decides which account (and so which identity) an incoming call belongs to.
+  using IncomingIdentity = std::function<CallIdentity(const sip_msg &invite)>;
+  void setIncomingIdentity(IncomingIdentity resolver) { incomingIdentity_ = std::move(resolver); }
   void setPolicy(const CallPolicy &policy) { policy_ = policy; }
   void onCallEvent(CallEventHandler handler) { handler_ = std::move(handler); }
 
-  Result<Call *> dial(const std::string &uri);
+  Result<Call *> dial(const std::string &uri, CallIdentity identity);
   Call *findCall(int id) const;
   std::vector<Call *> calls() const; // live calls, oldest first
   std::vector<ListenAddress> listenAddresses() const;
-  const Identity &identity() const { return ctx_.identity; }
+  sip *stack() const { return stack_.get(); }
   std::string localHost() const; // the address we listen on, as text
 
 private:
@@ -69,6 +71,7 @@ private:
   CallContext ctx_;
   CallPolicy policy_;
   CallEventHandler handler_;
+  IncomingIdentity incomingIdentity_;
   RePtr<dnsc> dns_;
   RePtr<sip> stack_;
   RePtr<sipsess_sock> sessions_;

@@ -1,0 +1,73 @@
+// One [AccountN] of wisp.ini at run time: its identity for calls and, when it has a server,
+// its registration (libre's sipreg) kept up by itself: refreshed before expiry, retried with
+// a capped back-off after a failure, and removed (expires=0) when the account goes away.
+#pragma once
+
+#include "config/settings.h"
+#include "sip/call_identity.h"
+#include "util/re_ptr.h"
+
+#include <re.h>
+
+#include <functional>
+#include <string>
+
+namespace wisp {
+
+enum class RegistrationState {
+  Off,         // no server, or disabled: the account only gives an identity
+  Registering, // a REGISTER is on its way
+  Registered,
+  Failed,      // see reason(); a retry is scheduled
+  Unregistered // by the `unregister` command
+};
+std::string_view toString(RegistrationState state);
+
+class Account {
+public:
+  using ChangeHandler = std::function<void(const Account &)>;
+
+  Account(AccountSettings settings, sip *stack, ChangeHandler onChange);
+  ~Account(); // un-registers if registered
+  Account(const Account &) = delete;
+  Account &operator=(const Account &) = delete;
+
+  void registerNow();
+  void unregister();
+
+  int id() const { return settings_.index; }
+  const AccountSettings &settings() const { return settings_; }
+  std::string label() const;
+  RegistrationState state() const { return state_; }
+  const std::string &reason() const { return reason_; } // why it failed, in plain words
+  int lastCode() const { return lastCode_; }
+  bool registers() const { return settings_.enabled && !settings_.server.empty(); }
+
+  CallIdentity callIdentity() const;
+  std::string aor() const;
+  // True if an incoming INVITE is addressed to this account's registered Contact.
+  bool isAddressedBy(const sip_msg &invite) const;
+
+private:
+  static int onAuth(char **user, char **password, const char *realm, void *arg);
+  static void onResponse(int err, const sip_msg *msg, void *arg);
+  void handleResponse(int err, const sip_msg *msg);
+  void fail(std::string reason, bool credentials);
+  void set(RegistrationState state, std::string reason = {});
+  std::string contactUser() const;
+  std::string transportParam() const;
+
+  AccountSettings settings_;
+  sip *stack_;
+  ChangeHandler onChange_;
+  RePtr<sipreg> reg_;
+  RegistrationState state_ = RegistrationState::Off;
+  std::string reason_;
+  int lastCode_ = 0;
+  int authCalls_ = 0; // challenges answered in this REGISTER cycle
+  unsigned failures_ = 0;
+  tmr retryTimer_{};
+  tmr releaseTimer_{};
+};
+
+} // namespace wisp

@@ -1,0 +1,35 @@
+// The set of accounts the phone runs, kept in step with wisp.ini: on reload only the
+// accounts whose settings changed register again.
+#pragma once
+
+#include "sip/account.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace wisp {
+
+class Accounts {
+public:
+  explicit Accounts(Account::ChangeHandler onChange) : onChange_(std::move(onChange)) {}
+
+  // Starts new accounts, restarts changed ones, un-registers removed or disabled ones.
+  void apply(const std::vector<AccountSettings> &settings, sip *stack);
+  void clear(); // un-registers everything (exit)
+
+  Account *byId(int id) const;
+  // By number ("2") or label ("Office", case-insensitive).
+  Account *find(std::string_view idOrLabel) const;
+  // The account an incoming INVITE was sent to (through its registrar), if any.
+  const Account *forIncoming(const sip_msg &invite) const;
+  std::vector<const Account *> all() const;
+
+private:
+  Account::ChangeHandler onChange_;
+  std::map<int, std::unique_ptr<Account>> accounts_;
+};
+
+} // namespace wisp

@@ -1,0 +1,26 @@
+// Who we are in one call: the identity in From and Contact, the route to use, and the
+// credentials for the challenges (401/407) of the account the call belongs to. Each call
+// keeps its own copy, so a reload that changes or removes the account never pulls it out
+// from under a call in progress.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace wisp {
+
+struct CallIdentity {
+  int accountId = 0;        // 0: the local account (calls by IP)
+  std::string accountLabel; // "local" or the account's label
+  std::string user = "wisp";
+  std::string displayName;
+  std::string domain;       // host part of our address of record; empty: our own address
+  std::string contactUser;  // user part of our Contact; routes incoming calls to the account
+  std::vector<std::string> routes; // outbound proxies, as loose-routing SIP URIs (no ;lr)
+  std::string authUser;     // empty: we cannot answer challenges
+  std::string password;
+
+  std::string aor() const { return "sip:" + user + "@" + domain; }
+};
+
+} // namespace wisp
