@@ -36,8 +36,8 @@ Status parseInt(std::string_view v, int min, int max, std::string_view noun, int
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   // from_chars accepts a leading '-': fine, the range check rejects it when min >= 0.
   if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < min || n > max)
-    return badValue(quotedAsIs(v) + " is not " + std::string(noun) + " (" + std::to_string(min) + "-" +
-                    std::to_string(max) + ")");
+    return badValue(quotedAsIs(v) + " is not " + std::string(noun) + " (" + std::to_string(min) +
+                    "-" + std::to_string(max) + ")");
   out = n;
   return Ok{};
 }
@@ -138,8 +138,8 @@ bool isIpv6Char(char c) {
 // "host", "host:port", "[v6]" or "[v6]:port"; empty means "not set".
 Status parseHostPort(std::string_view v, std::string &out) {
   auto wrong = [&](std::string why) {
-    return badValue(quotedAsIs(v) + " is not a host name or address with an optional :port (" + why +
-                    ")");
+    return badValue(quotedAsIs(v) + " is not a host name or address with an optional :port (" +
+                    why + ")");
   };
   std::string_view host = v;
   std::optional<std::string_view> port;

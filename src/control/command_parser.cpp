@@ -376,8 +376,8 @@ Result<Command> parseCommand(const std::vector<std::string> &argv) {
   if (word.starts_with("/")) {
     AliasMatch match = findSlashAlias(word);
     if (!match.alias) {
-      return makeError(kUnknownCommand,
-                       unknownMessage("unknown MicroSIP command", word, aliasWords(slashAliases())));
+      return makeError(kUnknownCommand, unknownMessage("unknown MicroSIP command", word,
+                                                       aliasWords(slashAliases())));
     }
     return parseAlias(word, match, rest);
   }

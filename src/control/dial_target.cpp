@@ -243,7 +243,8 @@ Status validateParams(std::string_view typed, std::string_view params) {
 
 Status validateEscapes(std::string_view typed, std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && (i + 2 >= s.size() || !isAsciiHexDigit(s[i + 1]) || !isAsciiHexDigit(s[i + 2]))) {
+    if (s[i] == '%' &&
+        (i + 2 >= s.size() || !isAsciiHexDigit(s[i + 1]) || !isAsciiHexDigit(s[i + 2]))) {
       return cannotDial(typed, "it has a malformed percent-escape (write '%' as %25)");
     }
   }
