@@ -375,6 +375,54 @@ Result<Reply> Phone::reload() {
                Json::object().set("changed", changed)};
 }
 
+Result<std::vector<Account *>> Phone::pickAccounts(const std::optional<std::string> &account) const {
+  std::vector<Account *> out;
+  if (account) {
+    Account *a = accounts_.find(*account);
+    if (!a)
+      return makeError("no_such_account", "there is no account \"" + *account + "\"");
+    if (!a->registers())
+      return makeError("bad_state", "account " + std::to_string(a->id()) +
+                                        " has no server to register with (or is disabled)");
+    out.push_back(a);
+    return out;
+  }
+  for (const Account *a : accounts_.all())
+    if (a->registers())
+      out.push_back(accounts_.byId(a->id()));
+  if (out.empty())
+    return makeError("no_account", "no account has a server to register with");
+  return out;
+}
+
+Result<Reply> Phone::registerAccount(const std::optional<std::string> &account) {
+  auto picked = pickAccounts(account);
+  if (!picked)
+    return picked.error();
+  Json ids = Json::array();
+  for (Account *a : *picked) {
+    a->registerNow();
+    ids.push(a->id());
+  }
+  return Reply{"registering " + std::to_string(picked->size()) +
+                   (picked->size() == 1 ? " account" : " accounts"),
+               Json::object().set("accounts", std::move(ids))};
+}
+
+Result<Reply> Phone::unregisterAccount(const std::optional<std::string> &account) {
+  auto picked = pickAccounts(account);
+  if (!picked)
+    return picked.error();
+  Json ids = Json::array();
+  for (Account *a : *picked) {
+    a->unregister();
+    ids.push(a->id());
+  }
+  return Reply{"un-registered " + std::to_string(picked->size()) +
+                   (picked->size() == 1 ? " account" : " accounts"),
+               Json::object().set("accounts", std::move(ids))};
+}
+
 Result<Reply> Phone::exit() {
   // Reply first; shut down from a fresh loop iteration.
   tmr_start(

@@ -42,6 +42,8 @@ public:
   Result<Reply> hangupAll() override;
   Result<Reply> sendDtmf(const std::string &digits, std::optional<int> call) override;
   Result<Reply> reload() override;
+  Result<Reply> registerAccount(const std::optional<std::string> &account) override;
+  Result<Reply> unregisterAccount(const std::optional<std::string> &account) override;
   Result<Reply> exit() override;
   Json snapshot() const override;
 
@@ -56,6 +58,7 @@ private:
   AudioDeviceSpec outputSpec() const;
   CallIdentity localIdentity() const;
   void onAccountChange(const Account &account);
+  Result<std::vector<Account *>> pickAccounts(const std::optional<std::string> &account) const;
 
   PhoneOptions options_;
   Settings settings_;

@@ -62,6 +62,10 @@ constexpr std::array kKinds = {
     KindInfo{K::Volume, "volume", "wisp volume 0-100", "set the speaker volume in percent", false},
     KindInfo{K::Minimize, "hide", "wisp hide", "hide the phone's window", false},
     KindInfo{K::Show, "show", "wisp show", "show the phone's window", false},
+    KindInfo{K::Register, "register", "wisp register [ACCOUNT]",
+             "register an account (or every account) with its server now", true},
+    KindInfo{K::Unregister, "unregister", "wisp unregister [ACCOUNT]",
+             "remove an account's (or every account's) registration", true},
 };
 
 constexpr bool tableMatchesEnum() {
@@ -73,7 +77,7 @@ constexpr bool tableMatchesEnum() {
   return true;
 }
 static_assert(tableMatchesEnum(), "kKinds must list every CommandKind in declaration order");
-static_assert(kKinds.back().kind == K::Show, "kKinds must end with the last CommandKind");
+static_assert(kKinds.back().kind == K::Unregister, "kKinds must end with the last CommandKind");
 
 constexpr std::array<CommandKind, kKinds.size()> makeKindList() {
   std::array<CommandKind, kKinds.size()> kinds{};
@@ -191,6 +195,12 @@ std::vector<std::string> toArgv(const Command &command) {
     break;
   case K::SelectAccount:
     argv = {"account", command.account.value_or("")};
+    break;
+  case K::Register:
+  case K::Unregister:
+    argv = {std::string(commandName(command.kind))};
+    if (command.account)
+      argv.push_back(*command.account);
     break;
   case K::SetPassword:
     argv = {"password", command.secret};

@@ -42,6 +42,8 @@ enum class CommandKind {
   Volume,
   Minimize,
   Show,
+  Register,
+  Unregister,
 };
 
 // Every kind, in declaration order (for tables, help and tests).
@@ -56,7 +58,8 @@ struct Command {
   // Dial: DTMF groups to send once the call is up ("1234,,56#" gives {"", "56#"}); each
   // group waits one pause first, so an empty group is an extra pause.
   std::vector<std::string> postDialDtmf;
-  // Dial, SelectAccount: account number or label, as typed.
+  // Dial, SelectAccount, Register, Unregister: account number or label, as typed
+  // (Register/Unregister: unset = every account).
   std::optional<std::string> account;
   // Answer, Hangup, Dtmf, Hold, Unhold, Transfer: call id (>= 1); unset = the current call.
   std::optional<int> call;

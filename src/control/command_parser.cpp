@@ -311,6 +311,15 @@ Result<Command> parseNative(CommandKind kind, Words args) {
                             "wisp account 2");
   case K::SetPassword:
     return parseSingleValue(kind, args, "password needs the new password");
+  case K::Register:
+  case K::Unregister: {
+    if (args.size() > 1)
+      return tooMany(kind, args.subspan(1));
+    Command command = commandOf(kind);
+    if (!args.empty())
+      command.account = std::string(args[0]);
+    return command;
+  }
   case K::Volume:
     return parseVolume(args);
   default:

@@ -36,6 +36,10 @@ Result<Reply> execute(PhoneControl &phone, const Command &command) {
   }
   case CommandKind::Reload:
     return phone.reload();
+  case CommandKind::Register:
+    return phone.registerAccount(command.account);
+  case CommandKind::Unregister:
+    return phone.unregisterAccount(command.account);
   case CommandKind::Exit:
     return phone.exit();
   case CommandKind::Help:

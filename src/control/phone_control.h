@@ -27,6 +27,9 @@ public:
   virtual Result<Reply> hangupAll() = 0;
   virtual Result<Reply> sendDtmf(const std::string &digits, std::optional<int> call) = 0;
   virtual Result<Reply> reload() = 0;
+  // account unset: every account that has a server.
+  virtual Result<Reply> registerAccount(const std::optional<std::string> &account) = 0;
+  virtual Result<Reply> unregisterAccount(const std::optional<std::string> &account) = 0;
   virtual Result<Reply> exit() = 0;
   // The state snapshot: listen addresses, accounts, calls (see docs/api.md).
   virtual Json snapshot() const = 0;

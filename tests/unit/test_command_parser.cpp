@@ -69,6 +69,20 @@ TEST(CommandParser, DialAccountOption) {
   EXPECT_TRUE(contains(unknown.message, "--acount")) << unknown.message;
 }
 
+TEST(CommandParser, RegisterAndUnregisterTakeAnOptionalAccount) {
+  Command all;
+  all.kind = K::Register;
+  EXPECT_EQ(parseOk({"register"}), all);
+  Command one = all;
+  one.account = "Office";
+  EXPECT_EQ(parseOk({"register", "Office"}), one);
+  one.kind = K::Unregister;
+  one.account = "2";
+  EXPECT_EQ(parseOk({"unregister", "2"}), one);
+  EXPECT_EQ(parseError({"register", "1", "2"}).code, "too_many_arguments");
+  EXPECT_TRUE(contains(parseError({"registr"}).message, "\"register\"")) << "suggests register";
+}
+
 TEST(CommandParser, DialRejectsExtraArguments) {
   Error error = parseError({"dial", "1234", "5678"});
   EXPECT_EQ(error.code, "too_many_arguments");
