@@ -21,7 +21,7 @@ test-deps:
 	@scripts/ensure-packages $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD)

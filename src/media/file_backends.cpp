@@ -15,7 +15,7 @@ public:
     auto reader = WavReader::open(path_);
     if (!reader)
       return reader.error();
-    source_.emplace(reader->samples());
+    source_.emplace(std::move(reader.value()).takeSamples()); // no second copy of the clip
     clock_.reset();
     return Ok{};
   }

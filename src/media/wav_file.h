@@ -29,6 +29,7 @@ public:
   static Result<WavReader> parse(std::span<const uint8_t> bytes, const std::string &name);
 
   const std::vector<int16_t> &samples() const { return samples_; } // 8 kHz mono
+  std::vector<int16_t> takeSamples() && { return std::move(samples_); }
   unsigned originalRate() const { return originalRate_; }
   unsigned originalChannels() const { return originalChannels_; }
 
