@@ -8,7 +8,8 @@ ARGS       ?=
 # Build: compiler, CMake, libre, librem, PulseAudio client. Tests: GoogleTest and the real peers.
 BUILD_PACKAGES := g++ cmake ninja-build pkg-config libre-dev librem-dev libssl-dev zlib1g-dev \
                   libpulse-dev libasound2-dev
-TEST_PACKAGES  := libgtest-dev sip-tester baresip-core kamailio pulseaudio pulseaudio-utils
+TEST_PACKAGES  := libgtest-dev sip-tester baresip-core kamailio kamailio-tls-modules openssl \
+                  pulseaudio pulseaudio-utils
 
 .PHONY: all deps test-deps build run test unit-asan clean install
 
