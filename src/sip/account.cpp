@@ -65,11 +65,14 @@ Account::Account(AccountSettings settings, sip *stack, ChangeHandler onChange)
     : settings_(std::move(settings)), stack_(stack), onChange_(std::move(onChange)) {
   tmr_init(&retryTimer_);
   tmr_init(&releaseTimer_);
+  tmr_init(&keepaliveTimer_);
 }
 
 Account::~Account() {
   tmr_cancel(&retryTimer_);
   tmr_cancel(&releaseTimer_);
+  tmr_cancel(&keepaliveTimer_);
+  keepalive_ = static_cast<struct sip_request *>(mem_deref(keepalive_)); // no callback after this
   if (reg_ && state_ == RegistrationState::Registered)
     log::info("account", "account %d: un-registering %s", id(), aor().c_str());
   reg_.reset(); // libre sends REGISTER with expires=0 and finishes it on its own
@@ -148,6 +151,7 @@ void Account::registerNow() {
 
 void Account::unregister() {
   tmr_cancel(&retryTimer_);
+  tmr_cancel(&keepaliveTimer_);
   reg_.reset();
   failures_ = 0;
   set(registers() ? RegistrationState::Unregistered : RegistrationState::Off);
@@ -188,6 +192,7 @@ void Account::handleResponse(int err, const sip_msg *msg) {
     if (state_ != RegistrationState::Registered)
       log::info("account", "account %d: registered as %s", id(), aor().c_str());
     set(RegistrationState::Registered);
+    startKeepalive();
     return;
   }
   if (msg->scode == 401 || msg->scode == 403 || msg->scode == 407) {
@@ -212,6 +217,7 @@ void Account::fail(std::string reason, bool credentials) {
   const uint64_t cap = credentials ? kAuthRetryCapMs : kRetryCapMs;
   const uint64_t delay = std::min(cap, base << std::min(failures_, 10u));
   ++failures_;
+  tmr_cancel(&keepaliveTimer_);
   log::warn("account", "account %d (%s): %s; retrying in %llu s", id(), aor().c_str(),
             reason.c_str(), static_cast<unsigned long long>(delay / 1000));
   set(RegistrationState::Failed, std::move(reason));
@@ -221,6 +227,75 @@ void Account::fail(std::string reason, bool credentials) {
         guardCallback("registration retry", [&] { static_cast<Account *>(arg)->registerNow(); });
       },
       this);
+}
+
+void Account::startKeepalive() {
+  if (settings_.keepAlive <= 0 || tmr_isrunning(&keepaliveTimer_))
+    return;
+  keepaliveMisses_ = 0;
+  tmr_start(
+      &keepaliveTimer_, uint64_t(settings_.keepAlive) * 1000,
+      [](void *arg) {
+        guardCallback("keep-alive", [&] { static_cast<Account *>(arg)->sendKeepalive(); });
+      },
+      this);
+}
+
+void Account::sendKeepalive() {
+  if (state_ != RegistrationState::Registered)
+    return;
+  // The previous OPTIONS is still unanswered: over UDP libre would wait 32 s to say so.
+  if (keepalive_) {
+    keepalive_ = static_cast<struct sip_request *>(mem_deref(keepalive_));
+    if (++keepaliveMisses_ >= 2) {
+      fail("server unreachable", false);
+      return;
+    }
+  }
+  const std::string target = "sip:" + settings_.server + transportParam();
+  const std::string me = aor();
+  const CallIdentity identity = callIdentity();
+  uri route{};
+  pl routePl{};
+  const bool viaProxy = !identity.routes.empty();
+  if (viaProxy) {
+    routePl = toPl(identity.routes.front());
+    uri_decode(&route, &routePl);
+  }
+  int err = sip_requestf(&keepalive_, stack_, true, "OPTIONS", target.c_str(),
+                         viaProxy ? &route : nullptr, nullptr, nullptr,
+                         &Account::onKeepaliveResponse, this,
+                         "To: <%s>\r\n"
+                         "From: <%s>;tag=%016llx\r\n"
+                         "Call-ID: %016llx\r\n"
+                         "CSeq: 1 OPTIONS\r\n"
+                         "Content-Length: 0\r\n\r\n",
+                         target.c_str(), me.c_str(), (unsigned long long)rand_u64(),
+                         (unsigned long long)rand_u64());
+  if (err) {
+    fail(describeTransportError(err), false);
+    return;
+  }
+  tmr_start(
+      &keepaliveTimer_, uint64_t(settings_.keepAlive) * 1000,
+      [](void *arg) {
+        guardCallback("keep-alive", [&] { static_cast<Account *>(arg)->sendKeepalive(); });
+      },
+      this);
+}
+
+// Any answer, even 404 or 405, proves the server is there.
+void Account::onKeepaliveResponse(int err, const sip_msg *msg, void *arg) {
+  guardCallback("keep-alive response", [&] {
+    auto *a = static_cast<Account *>(arg);
+    if (msg && msg->scode < 200)
+      return;
+    if (err && a->state_ == RegistrationState::Registered) {
+      a->fail(describeTransportError(err), false);
+      return;
+    }
+    a->keepaliveMisses_ = 0;
+  });
 }
 
 void Account::set(RegistrationState state, std::string reason) {

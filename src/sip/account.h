@@ -54,6 +54,9 @@ private:
   void handleResponse(int err, const sip_msg *msg);
   void fail(std::string reason, bool credentials);
   void set(RegistrationState state, std::string reason = {});
+  void startKeepalive();
+  void sendKeepalive();
+  static void onKeepaliveResponse(int err, const sip_msg *msg, void *arg);
   std::string contactUser() const;
   std::string transportParam() const;
 
@@ -68,6 +71,11 @@ private:
   unsigned failures_ = 0;
   tmr retryTimer_{};
   tmr releaseTimer_{};
+  // Keep-alive: OPTIONS to the registrar every keepAlive seconds, so a server that went
+  // away (or restarted and forgot us) is noticed long before the next refresh.
+  tmr keepaliveTimer_{};
+  struct sip_request *keepalive_ = nullptr; // libre clears it when the request completes
+  unsigned keepaliveMisses_ = 0;
 };
 
 } // namespace wisp
