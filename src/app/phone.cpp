@@ -157,6 +157,7 @@ int Phone::run() {
 
 void Phone::applySettings() {
   ua_.setCallContext(codecsOf(settings_), settings_.rtpPortMin, settings_.rtpPortMax);
+  enableTlsIfNeeded();
   accounts_.apply(settings_.accounts, ua_.stack());
   ua_.setIncomingIdentity([this](const sip_msg &invite) {
     const Account *a = accounts_.forIncoming(invite);
@@ -167,6 +168,37 @@ void Phone::applySettings() {
   policy.autoAnswer = settings_.autoAnswer == AutoAnswer::All;
   policy.autoAnswerDelay = std::chrono::seconds(settings_.autoAnswerDelay);
   ua_.setPolicy(policy);
+}
+
+// The TLS transport exists only once an account uses it (OpenSSL costs memory).
+void Phone::enableTlsIfNeeded() {
+  std::vector<std::string> caFiles;
+  std::string host;
+  bool oneHost = true, any = false;
+  for (const auto &a : settings_.accounts) {
+    if (!a.enabled || a.transport != SipTransport::Tls)
+      continue;
+    if (!a.tlsCaFile.empty())
+      caFiles.push_back(a.tlsCaFile);
+    std::string h = a.server.empty() ? a.domain : a.server;
+    if (h.starts_with('['))
+      h = h.substr(1, h.find(']') - 1);
+    else if (auto colon = h.rfind(':'); colon != std::string::npos)
+      h = h.substr(0, colon);
+    if (any && h != host)
+      oneHost = false;
+    host = h;
+    any = true;
+  }
+  if (!any)
+    return;
+  if (!oneHost) {
+    log::warn("tls", "TLS accounts use different servers: certificates are checked against "
+                     "the trusted CAs, but not against a server name");
+    host.clear();
+  }
+  if (Status s = ua_.enableTls(caFiles, host); !s)
+    log::error("tls", "%s", s.error().message.c_str());
 }
 
 // Calls by IP that no account claims: we are sip:wisp@OUR-ADDRESS.

@@ -57,6 +57,7 @@ private:
   AudioDeviceSpec inputSpec() const;
   AudioDeviceSpec outputSpec() const;
   CallIdentity localIdentity() const;
+  void enableTlsIfNeeded();
   void onAccountChange(const Account &account);
   Result<std::vector<Account *>> pickAccounts(const std::optional<std::string> &account) const;
 

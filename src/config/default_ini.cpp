@@ -82,6 +82,8 @@ audioOutputDevice=default
 ;dialPlan=
 ; 1 = hide your caller ID from the people you call.
 ;hideCID=0
+; transport=tls: a PEM file of CA certificates to trust besides the system's (a private PBX).
+;tlsCaFile=
 )ini";
 }
 

@@ -255,7 +255,7 @@ Status setHost(std::string_view v, AccountSettings &a) {
 }
 
 using AccountKey = KeySpec<AccountSettings>;
-const std::array<AccountKey, 16> kAccountKeys{{
+const std::array<AccountKey, 17> kAccountKeys{{
     {"label", setText<&AccountSettings::label>},
     {"server", setHost<&AccountSettings::server>},
     {"proxy", setHost<&AccountSettings::proxy>},
@@ -278,6 +278,7 @@ const std::array<AccountKey, 16> kAccountKeys{{
     {"dialPlan", setText<&AccountSettings::dialPlan>},
     {"hideCID",
      [](std::string_view v, AccountSettings &a) { return parseBool(v, a.hideCallerId); }},
+    {"tlsCaFile", setText<&AccountSettings::tlsCaFile>},
 }};
 
 template <class Keys> std::vector<std::string_view> namesOf(const Keys &keys) {
@@ -456,6 +457,9 @@ private:
       if (spec->kind == AudioDeviceSpec::Kind::File &&
           std::filesystem::path(spec->name).is_relative())
         spec->name = (base / spec->name).string();
+    for (AccountSettings &a : settings_.accounts)
+      if (!a.tlsCaFile.empty() && std::filesystem::path(a.tlsCaFile).is_relative())
+        a.tlsCaFile = (base / a.tlsCaFile).string();
   }
 
   const IniDocument &doc_;

@@ -44,6 +44,9 @@ struct AccountSettings {
   std::string dialingPrefix; // prepended to dialled numbers
   std::string dialPlan;      // MicroSIP dial plan, kept as written
   bool hideCallerId = false; // "hideCID"
+  // transport=tls: also trust the CA certificates in this PEM file (besides the system's
+  // store). Relative to wisp.ini's folder.
+  std::string tlsCaFile;
 
   bool operator==(const AccountSettings &) const = default;
 };

@@ -43,6 +43,10 @@ public:
   ~UserAgent() override;
 
   Status start(const UserAgentConfig &config);
+  // Adds the TLS transport the first time an account needs it. Server certificates are
+  // verified against the system's CA store plus `caFiles`, and their name against
+  // `serverHost` (libre 1.1.0 checks nothing by itself).
+  Status enableTls(const std::vector<std::string> &caFiles, const std::string &serverHost);
   // Hangs up every call, lets libre finish (BYE, CANCEL), then calls done.
   void shutdown(std::function<void()> done);
 
@@ -74,6 +78,9 @@ private:
   IncomingIdentity incomingIdentity_;
   RePtr<dnsc> dns_;
   RePtr<sip> stack_;
+  RePtr<struct tls> tls_;
+  std::vector<std::string> tlsCaFiles_;
+  std::string tlsHost_;
   RePtr<sipsess_sock> sessions_;
   RePtr<sip_lsnr> requests_;
   std::vector<std::unique_ptr<Call>> calls_;

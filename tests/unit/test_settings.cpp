@@ -562,7 +562,7 @@ TEST(DefaultIni, ListsEverySupportedCodec) {
 
 TEST(DefaultIni, KeyListsAreComplete) {
   EXPECT_EQ(settingsSectionKeys().size(), 12u);
-  EXPECT_EQ(accountSectionKeys().size(), 16u);
+  EXPECT_EQ(accountSectionKeys().size(), 17u);
 }
 
 // ---- Files ----
