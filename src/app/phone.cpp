@@ -255,12 +255,18 @@ Result<Reply> Phone::dial(const std::string &target, const std::optional<std::st
     acc = accounts_.byId(settings_.accountId);
   }
   DialContext ctx;
+  std::string number = target;
   if (acc) {
     const AccountSettings &as = acc->settings();
     ctx.defaultDomain = as.domain.empty() ? as.server : as.domain;
     ctx.transport = std::string(toString(as.transport));
+    // MicroSIP's dialingPrefix: put in front of dialled numbers (not of names or URIs).
+    const bool isNumber = !target.empty() && target.find_first_not_of("0123456789+*#") ==
+                                                 std::string::npos;
+    if (isNumber)
+      number = as.dialingPrefix + target;
   }
-  auto uri = resolveDialTarget(target, ctx);
+  auto uri = resolveDialTarget(number, ctx);
   if (!uri)
     return uri.error();
   auto call = ua_.dial(*uri, acc ? acc->callIdentity() : localIdentity());

@@ -280,6 +280,25 @@ TEST(WispCalls, PostDialDtmfIsSentOnceTheCallIsUp) {
       << dump(bob.phone);
 }
 
+TEST(WispCalls, DialingPrefixGoesBeforeNumbersOnly) {
+  TempDir dir("prefix");
+  TestPhone bob(dir, "bob", nullptr, {"autoAnswer=all"});
+  ASSERT_TRUE(bob.started);
+  const std::string domain = "127.0.0.1:" + std::to_string(bob.phone.sipPort());
+  TestPhone alice(dir, "alice", nullptr,
+                  {"[Account1]", "username=alice", "domain=" + domain, "dialingPrefix=0049"});
+  ASSERT_TRUE(alice.started);
+  auto r = alice.phone.command("dial", "301234");
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_NE(r.out.find("sip:0049301234@" + domain), std::string::npos) << r.out;
+  ASSERT_TRUE(bob.phone.waitForCallState("established", 5s)) << dump(bob.phone);
+  ASSERT_TRUE(alice.phone.command("hangup").ok());
+  ASSERT_TRUE(bob.phone.waitForNoCalls(5s));
+  r = alice.phone.command("dial", "carol");
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_NE(r.out.find("sip:carol@" + domain), std::string::npos) << "no prefix on names: " << r.out;
+}
+
 TEST(WispCalls, UnreachablePeerIsReportedNotFatal) {
   TempDir dir("unreach");
   TestPhone alice(dir, "alice", nullptr);
