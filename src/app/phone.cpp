@@ -157,6 +157,8 @@ int Phone::run() {
 
 void Phone::applySettings() {
   ua_.setCallContext(codecsOf(settings_), settings_.rtpPortMin, settings_.rtpPortMax);
+  if (Status s = ua_.setNameServers(settings_.dnsServers); !s)
+    log::error("dns", "%s", s.error().message.c_str());
   enableTlsIfNeeded();
   accounts_.apply(settings_.accounts, ua_.stack());
   ua_.setIncomingIdentity([this](const sip_msg &invite) {

@@ -21,6 +21,9 @@ sourcePort=0
 ; Local IP address for SIP and audio; auto = the address of the default route.
 listenAddress=auto
 
+; Name servers for SIP host names, space-separated IP[:port]; empty = the system's.
+;dnsSrvNs=
+
 ; UDP ports used for call audio (RTP), 1024-65535; rtpPortMin must be below rtpPortMax.
 rtpPortMin=10000
 rtpPortMax=20000

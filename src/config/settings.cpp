@@ -1,5 +1,7 @@
 #include "config/settings.h"
 
+#include <re.h>
+
 #include "util/atomic_file.h"
 #include "util/text.h"
 
@@ -192,6 +194,29 @@ Status parseListenAddress(std::string_view v, std::string &out) {
   return Ok{};
 }
 
+// Space-separated IP[:port] (IPv6 as [addr]:port); empty = the system's resolvers.
+Status parseNameServers(std::string_view v, std::vector<std::string> &out) {
+  std::vector<std::string> servers;
+  std::string text(v);
+  for (size_t i = 0; i < text.size();) {
+    size_t j = text.find(' ', i);
+    if (j == std::string::npos)
+      j = text.size();
+    std::string word = text.substr(i, j - i);
+    i = j + 1;
+    if (word.empty())
+      continue;
+    sa addr{};
+    if (sa_decode(&addr, word.c_str(), word.size()) != 0 &&
+        sa_set_str(&addr, word.c_str(), 53) != 0)
+      return badValue(quotedAsIs(word) +
+                      " is not a name server address (e.g. 192.0.2.53 or 192.0.2.53:5353)");
+    servers.push_back(std::move(word));
+  }
+  out = std::move(servers);
+  return Ok{};
+}
+
 Status parseDevice(std::string_view v, AudioDirection direction, AudioDeviceSpec &out) {
   Result<AudioDeviceSpec> spec = parseAudioDeviceSpec(v, direction);
   if (!spec)
@@ -212,7 +237,7 @@ template <class Target> struct KeySpec {
 };
 
 using SettingsKey = KeySpec<Settings>;
-const std::array<SettingsKey, 12> kSettingsKeys{{
+const std::array<SettingsKey, 13> kSettingsKeys{{
     {"sourcePort", [](std::string_view v, Settings &s) { return parsePort(v, 0, s.sourcePort); }},
     {"listenAddress",
      [](std::string_view v, Settings &s) { return parseListenAddress(v, s.listenAddress); }},
@@ -240,6 +265,8 @@ const std::array<SettingsKey, 12> kSettingsKeys{{
        return parseDevice(v, AudioDirection::Output, s.audioOutputDevice);
      }},
     {"accountId", [](std::string_view v, Settings &s) { return parseAccountId(v, s.accountId); }},
+    {"dnsSrvNs",
+     [](std::string_view v, Settings &s) { return parseNameServers(v, s.dnsServers); }},
 }};
 
 // Plain text: anything goes, the SIP layer quotes what it needs to.

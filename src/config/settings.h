@@ -66,6 +66,8 @@ struct Settings {
   AudioDeviceSpec audioOutputDevice;
   int accountId = 0; // account for outgoing calls; 0 = local account (calls by IP)
   std::vector<AccountSettings> accounts; // sorted by index
+  // "dnsSrvNs": name servers for host names (RFC 3263: NAPTR, SRV, A); empty = the system's.
+  std::vector<std::string> dnsServers;
 
   const AccountSettings *findAccount(int index) const;
   bool operator==(const Settings &) const = default;

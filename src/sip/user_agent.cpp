@@ -44,15 +44,11 @@ UserAgent::~UserAgent() {
 }
 
 Status UserAgent::start(const UserAgentConfig &config) {
-  // A resolver for calls to host names; IP literals never touch it.
-  sa servers[8];
-  uint32_t count = 8;
-  char domain[64] = "";
-  if (dns_srv_get(domain, sizeof domain, servers, &count) == 0 && count > 0) {
-    dnsc *d = nullptr;
-    if (dnsc_alloc(&d, nullptr, servers, count) == 0)
-      dns_.reset(d);
-  }
+  // A resolver for host names (its servers come from setNameServers); IP literals never
+  // touch it.
+  dnsc *d = nullptr;
+  if (dnsc_alloc(&d, nullptr, nullptr, 0) == 0)
+    dns_.reset(d);
 
   sip *s = nullptr;
   int err = sip_alloc(
@@ -98,6 +94,30 @@ Status UserAgent::start(const UserAgentConfig &config) {
   requests_.reset(lsnr);
 
   log::info("sip", "listening on %s (udp, tcp)", formatAddress(bound).c_str());
+  return Ok{};
+}
+
+Status UserAgent::setNameServers(const std::vector<std::string> &servers) {
+  std::vector<sa> addrs;
+  if (servers.empty()) {
+    sa system[8];
+    uint32_t count = 8;
+    char domain[64] = "";
+    if (dns_srv_get(domain, sizeof domain, system, &count) == 0)
+      addrs.assign(system, system + count);
+  }
+  for (const auto &s : servers) {
+    sa a{};
+    if (sa_decode(&a, s.c_str(), s.size()) != 0 && sa_set_str(&a, s.c_str(), 53) != 0)
+      return makeError("config", "\"" + s + "\" is not a name server address");
+    addrs.push_back(a);
+  }
+  if (addrs.empty())
+    return Ok{};
+  if (!dns_)
+    return makeError("dns", "no DNS client");
+  if (int err = dnsc_srv_set(dns_.get(), addrs.data(), uint32_t(addrs.size())))
+    return makeError("dns", std::string("cannot set the name servers: ") + strerror(err));
   return Ok{};
 }
 

@@ -46,6 +46,8 @@ public:
   // Adds the TLS transport the first time an account needs it. Server certificates are
   // verified against the system's CA store plus `caFiles`, and their name against
   // `serverHost` (libre 1.1.0 checks nothing by itself).
+  // Name servers for host names ("IP[:port]"); empty = those of /etc/resolv.conf.
+  Status setNameServers(const std::vector<std::string> &servers);
   Status enableTls(const std::vector<std::string> &caFiles, const std::string &serverHost);
   // Hangs up every call, lets libre finish (BYE, CANCEL), then calls done.
   void shutdown(std::function<void()> done);

@@ -561,7 +561,7 @@ TEST(DefaultIni, ListsEverySupportedCodec) {
 }
 
 TEST(DefaultIni, KeyListsAreComplete) {
-  EXPECT_EQ(settingsSectionKeys().size(), 12u);
+  EXPECT_EQ(settingsSectionKeys().size(), 13u);
   EXPECT_EQ(accountSectionKeys().size(), 17u);
 }
 
