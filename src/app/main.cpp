@@ -83,7 +83,22 @@ bool startBackgroundPhone(const CliOptions &cli, const Profile &profile) {
   return false;
 }
 
+// `wisp events`: the phone's events as JSON lines, until the phone exits or we are stopped.
+int streamPhoneEvents(const Profile &profile) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);
+  Status s = streamEvents(profile.socketPath, [](const std::string &line) {
+    return printf("%s\n", line.c_str()) >= 0 && fflush(stdout) == 0;
+  });
+  if (!s) {
+    fprintf(stderr, "wisp: %s\n", s.error().message.c_str());
+    return s.error().code == "not_running" ? kNotRunning : kCommandFailed;
+  }
+  return kOk;
+}
+
 int forwardCommand(const CliOptions &cli, const Profile &profile) {
+  if (cli.command.size() == 1 && cli.command[0] == "events")
+    return streamPhoneEvents(profile);
   // Parse here too: a typo gets its answer even with no phone running.
   auto command = parseCommand(cli.command);
   if (!command) {

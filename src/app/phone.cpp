@@ -59,6 +59,15 @@ Status checkAudioFiles(const AudioDeviceSpec &in, const AudioDeviceSpec &out) {
   return Ok{};
 }
 
+// The user part of a SIP URI: what people call the caller's number.
+std::string userOf(const std::string &uri) {
+  const auto colon = uri.find(':');
+  const auto at = uri.find('@');
+  if (colon == std::string::npos || at == std::string::npos || at < colon)
+    return {};
+  return uri.substr(colon + 1, at - colon - 1);
+}
+
 Json callJson(const Call &c) {
   Json j = Json::object();
   j.set("id", c.id());
@@ -66,6 +75,7 @@ Json callJson(const Call &c) {
   j.set("state", std::string(toString(c.state())));
   j.set("remote", c.remoteUri());
   j.set("remote_name", c.remoteDisplayName());
+  j.set("remote_number", userOf(c.remoteUri()));
   j.set("codec", c.codecName());
   j.set("media", c.mediaDirection());
   j.set("duration", double(int64_t(c.durationSeconds() * 10)) / 10);
@@ -126,6 +136,7 @@ int Phone::run() {
     return 1;
   }
   ua_.onCallEvent([this](Call &call, CallEvent event) { onCallEvent(call, event); });
+  events_.subscribe([this](const Json &event) { control_.broadcast(event); });
   applySettings();
 
   if (options_.console) {
@@ -210,7 +221,50 @@ CallIdentity Phone::localIdentity() const {
   return id;
 }
 
+void Phone::publishCallEvent(const Call &call, CallEvent event) {
+  Json data = Json::object().set("call", callJson(call));
+  switch (event) {
+  case CallEvent::Created:
+    if (call.direction() == CallDirection::Incoming) {
+      Json headers = Json::object();
+      if (!call.assertedIdentity().empty())
+        headers.set("P-Asserted-Identity", call.assertedIdentity());
+      if (!call.remoteUserAgent().empty())
+        headers.set("User-Agent", call.remoteUserAgent());
+      data.set("headers", std::move(headers));
+      events_.publish("call.incoming", data);
+    } else {
+      events_.publish("call.outgoing", data);
+    }
+    break;
+  case CallEvent::StateChanged:
+    events_.publish("call.state", data);
+    break;
+  case CallEvent::MediaChanged:
+    events_.publish("call.media", data);
+    break;
+  case CallEvent::DtmfReceived:
+    data.set("digit", std::string(1, call.lastDtmf()));
+    events_.publish("call.dtmf", data);
+    break;
+  case CallEvent::Ended:
+    data.set("sip_code", call.end().sipCode).set("reason", call.end().reason);
+    events_.publish("call.ended", data);
+    break;
+  }
+}
+
 void Phone::onAccountChange(const Account &a) {
+  Json data = Json::object()
+                  .set("account", a.id())
+                  .set("label", a.label())
+                  .set("uri", a.aor())
+                  .set("registration", std::string(toString(a.state())));
+  if (!a.reason().empty())
+    data.set("reason", a.reason());
+  if (a.lastCode())
+    data.set("sip_code", a.lastCode());
+  events_.publish("registration", data);
   if (a.state() == RegistrationState::Failed)
     return; // the account logged why, with its retry time
   log::info("account", "account %d (%s): %s", a.id(), a.label().c_str(),
@@ -218,6 +272,7 @@ void Phone::onAccountChange(const Account &a) {
 }
 
 void Phone::onCallEvent(Call &call, CallEvent event) {
+  publishCallEvent(call, event);
   switch (event) {
   case CallEvent::StateChanged:
     if (call.state() == CallState::Established)

@@ -4,6 +4,7 @@
 
 #include "config/profile.h"
 #include "config/settings.h"
+#include "control/event_bus.h"
 #include "control/phone_control.h"
 #include "ipc/control_server.h"
 #include "media/audio_hub.h"
@@ -50,6 +51,7 @@ public:
 private:
   void applySettings();
   void onCallEvent(Call &call, CallEvent event);
+  void publishCallEvent(const Call &call, CallEvent event);
   Result<Call *> pickCall(std::optional<int> id, const char *purpose) const;
   void beginShutdown();
   void startPostDial(Call &call);
@@ -66,6 +68,7 @@ private:
   AudioHub audio_;
   UserAgent ua_;
   Accounts accounts_;
+  EventBus events_;
   ControlServer control_;
   std::unique_ptr<Console> console_;
   bool shuttingDown_ = false;

@@ -88,4 +88,35 @@ Result<Json> requestPhone(const std::filesystem::path &socketPath, const Json &r
   }
 }
 
+Status streamEvents(const std::filesystem::path &socketPath,
+                    const std::function<bool(const std::string &line)> &onEvent) {
+  Fd s{connectTo(socketPath)};
+  if (s.fd < 0)
+    return makeError("not_running", "no Wisp phone is running (cannot connect to " +
+                                        socketPath.string() + ": " + strerror(errno) + ")");
+  const std::string request = "{\"id\":1,\"method\":\"subscribe\"}\n";
+  if (::send(s.fd, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size()))
+    return makeError("io", std::string("cannot send to the phone: ") + strerror(errno));
+  std::string in;
+  bool acknowledged = false;
+  for (;;) {
+    char buf[4096];
+    ssize_t n = ::read(s.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return Ok{}; // the phone exited
+    in.append(buf, size_t(n));
+    for (size_t nl; (nl = in.find('\n')) != std::string::npos; in.erase(0, nl + 1)) {
+      std::string line = in.substr(0, nl);
+      if (!acknowledged) { // the reply to the subscription itself
+        acknowledged = true;
+        continue;
+      }
+      if (!onEvent(line))
+        return Ok{};
+    }
+  }
+}
+
 } // namespace wisp

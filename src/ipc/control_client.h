@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <string>
 
 namespace wisp {
 
@@ -16,5 +18,10 @@ bool phoneIsRunning(const std::filesystem::path &socketPath);
 // Sends one request and waits for its reply line.
 Result<Json> requestPhone(const std::filesystem::path &socketPath, const Json &request,
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Subscribes to the phone's events and hands each JSON line to onEvent until the phone goes
+// away (Ok) or onEvent returns false.
+Status streamEvents(const std::filesystem::path &socketPath,
+                    const std::function<bool(const std::string &line)> &onEvent);
 
 } // namespace wisp

@@ -17,9 +17,10 @@
 namespace wisp {
 namespace {
 
-constexpr size_t kMaxRequestBytes = 64 * 1024;  // one request line
-constexpr size_t kMaxPendingOutput = 1 << 20;   // a client that reads nothing is dropped
+constexpr size_t kMaxRequestBytes = 64 * 1024; // one request line
+constexpr size_t kMaxPendingOutput = 1 << 20;  // a client that reads nothing is dropped
 constexpr size_t kMaxClients = 64;
+constexpr size_t kMaxEventBacklog = 256 * 1024; // bytes of events a subscriber may lag
 
 Result<sockaddr_un> socketAddress(const std::filesystem::path &path) {
   sockaddr_un addr{};
@@ -45,7 +46,8 @@ Json errorReply(const Json *id, std::string code, std::string message) {
   Json reply = Json::object();
   reply.set("id", id ? *id : Json());
   reply.set("ok", false);
-  reply.set("error", Json::object().set("code", std::move(code)).set("message", std::move(message)));
+  reply.set("error",
+            Json::object().set("code", std::move(code)).set("message", std::move(message)));
   return reply;
 }
 
@@ -57,10 +59,13 @@ struct ControlServer::Client {
   std::string in;
   std::string out;
   bool closeAfterFlush = false;
+  bool subscribed = false;
 };
 
 ControlServer::ControlServer() = default;
-ControlServer::~ControlServer() { close(); }
+ControlServer::~ControlServer() {
+  close();
+}
 
 Status ControlServer::listen(const std::filesystem::path &socketPath, RequestHandler handler) {
   auto addr = socketAddress(socketPath);
@@ -146,32 +151,31 @@ void ControlServer::onClientEvent(Client &client, int flags) {
   }
   if (!(flags & FD_READ))
     return;
+  // One read per wake-up: a client that floods requests takes turns with SIP and timers.
   char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(client.fd, buf, sizeof buf);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-      drop(client);
+  ssize_t n = ::read(client.fd, buf, sizeof buf);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    drop(client);
+    return;
+  }
+  if (n < 0)
+    return;
+  client.in.append(buf, size_t(n));
+  size_t start = 0;
+  for (size_t nl; (nl = client.in.find('\n', start)) != std::string::npos; start = nl + 1) {
+    handleLine(client, std::string_view(client.in).substr(start, nl - start));
+    if (!isClient(&client))
       return;
-    }
-    if (n < 0)
-      break;
-    client.in.append(buf, size_t(n));
-    size_t start = 0;
-    for (size_t nl; (nl = client.in.find('\n', start)) != std::string::npos; start = nl + 1) {
-      handleLine(client, std::string_view(client.in).substr(start, nl - start));
-      if (!isClient(&client))
-        return;
-    }
-    client.in.erase(0, start);
-    if (client.in.size() > kMaxRequestBytes) {
-      send(client, errorReply(nullptr, "too_large",
-                              "request larger than " + std::to_string(kMaxRequestBytes) + " bytes")
-                       .dump());
-      client.closeAfterFlush = true;
-      client.in.clear();
-      flush(client);
-      return;
-    }
+  }
+  client.in.erase(0, start);
+  if (client.in.size() > kMaxRequestBytes) {
+    send(client, errorReply(nullptr, "too_large",
+                            "request larger than " + std::to_string(kMaxRequestBytes) + " bytes")
+                     .dump());
+    client.closeAfterFlush = true;
+    client.in.clear();
+    flush(client);
+    return;
   }
 }
 
@@ -186,7 +190,15 @@ void ControlServer::handleLine(Client &client, std::string_view line) {
     reply = errorReply(nullptr, "bad_json", request.error().message);
   else if (!request->isObject())
     reply = errorReply(nullptr, "bad_request", "a request must be a JSON object");
-  else
+  else if (const Json *method = request->find("method");
+           method && method->isString() && method->asString() == "subscribe") {
+    client.subscribed = true;
+    const Json *id = request->find("id");
+    reply = Json::object()
+                .set("id", id ? *id : Json())
+                .set("ok", true)
+                .set("result", Json::object().set("subscribed", true));
+  } else
     reply = handler_(*request);
   send(client, reply.dump());
 }
@@ -221,6 +233,30 @@ void ControlServer::flush(Client &client) {
   }
   fd_listen(client.fd, client.out.empty() ? FD_READ : (FD_READ | FD_WRITE),
             &ControlServer::onFdEvent, &client);
+}
+
+void ControlServer::broadcast(const Json &event) {
+  const std::string line = event.dump();
+  std::vector<Client *> targets;
+  for (const auto &c : clients_)
+    if (c->subscribed)
+      targets.push_back(c.get());
+  for (Client *c : targets) {
+    if (c->out.size() > kMaxEventBacklog) {
+      log::warn("control", "dropped an event subscriber that fell behind");
+      Json last =
+          Json::object()
+              .set("event", "error")
+              .set("error", Json::object()
+                                .set("code", "too_slow")
+                                .set("message", "events were not read fast enough; reconnect"));
+      std::string bye = last.dump() + "\n";
+      (void)::send(c->fd, bye.data(), bye.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      drop(*c);
+      continue;
+    }
+    send(*c, line);
+  }
 }
 
 bool ControlServer::isClient(const Client *client) const {

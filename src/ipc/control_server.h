@@ -29,6 +29,11 @@ public:
 
   size_t clientCount() const { return clients_.size(); }
 
+  // Sends an event line to every client that asked for events ({"method": "subscribe"}).
+  // A client that falls too far behind gets a final error event and is dropped, so a slow
+  // reader never holds the phone up.
+  void broadcast(const Json &event);
+
 private:
   struct Client;
   void acceptClient();

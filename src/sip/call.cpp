@@ -128,6 +128,10 @@ void Call::startRingTimer() {
 Status Call::accept(const sip_msg *invite) {
   remoteUri_ = fromPl(invite->from.auri);
   remoteName_ = fromPl(invite->from.dname);
+  if (const sip_hdr *h = sip_msg_hdr(invite, SIP_HDR_P_ASSERTED_IDENTITY))
+    assertedIdentity_ = fromPl(h->val);
+  if (const sip_hdr *h = sip_msg_hdr(invite, SIP_HDR_USER_AGENT))
+    remoteUserAgent_ = fromPl(h->val);
   if (Status s = prepareMedia(); !s) {
     sip_treply(nullptr, ctx_.stack, invite, 500, "Server Internal Error");
     return s;

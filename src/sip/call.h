@@ -86,6 +86,9 @@ public:
   const std::string &remoteUri() const { return remoteUri_; }
   const std::string &remoteDisplayName() const { return remoteName_; }
   const std::string &dtmfReceived() const { return dtmfReceived_; }
+  // From the INVITE of an incoming call: who the network vouches for, and the caller's phone.
+  const std::string &assertedIdentity() const { return assertedIdentity_; }
+  const std::string &remoteUserAgent() const { return remoteUserAgent_; }
   char lastDtmf() const { return dtmfReceived_.empty() ? '\0' : dtmfReceived_.back(); }
   std::string codecName() const;
   std::string mediaDirection() const; // sendrecv, sendonly, recvonly, inactive
@@ -125,6 +128,8 @@ private:
   std::string remoteUri_;
   std::string remoteName_;
   std::string dtmfReceived_;
+  std::string assertedIdentity_;
+  std::string remoteUserAgent_;
   CallEnd end_;
   std::optional<std::chrono::steady_clock::time_point> answeredAt_;
   std::optional<std::chrono::steady_clock::time_point> endedAt_;
