@@ -445,6 +445,8 @@ Result<Reply> Phone::sendDtmf(const std::string &digits, std::optional<int> id) 
 }
 
 Result<Reply> Phone::reload() {
+  if (shuttingDown_)
+    return makeError("shutting_down", "the phone is shutting down");
   auto loaded = loadSettingsFile(options_.profile.configFile);
   if (auto *errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
     std::string msg = "wisp.ini has errors; the phone keeps its previous settings:\n" +
@@ -491,6 +493,8 @@ Result<std::vector<Account *>> Phone::pickAccounts(const std::optional<std::stri
 }
 
 Result<Reply> Phone::registerAccount(const std::optional<std::string> &account) {
+  if (shuttingDown_)
+    return makeError("shutting_down", "the phone is shutting down");
   auto picked = pickAccounts(account);
   if (!picked)
     return picked.error();

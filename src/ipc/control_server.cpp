@@ -200,6 +200,8 @@ void ControlServer::handleLine(Client &client, std::string_view line) {
                 .set("result", Json::object().set("subscribed", true));
   } else
     reply = handler_(*request);
+  if (!isClient(&client))
+    return; // dropped while the request ran (an event it caused found it lagging)
   send(client, reply.dump());
 }
 

@@ -85,9 +85,9 @@ void AudioStream::sendFrame(const AudioFrame &frame) {
     return;
   const uint32_t ts = timestamp_;
   timestamp_ += kFrameSamples;
-  pumpDtmfQueue();
   if (!media_.maySend())
-    return;
+    return; // on hold: digits wait rather than leave as a stale burst on resume
+  pumpDtmfQueue();
 
   RePtr<mbuf> mb(mbuf_alloc(RTP_HEADER_SIZE + 320));
   if (!mb)
@@ -129,14 +129,18 @@ void AudioStream::handleRtp(const rtp_header &hdr, mbuf *mb) {
   ++packetsReceived_;
   if (!media_.mayReceive())
     return; // on hold or inactive: what arrives is not for the speaker
-  if (int(hdr.pt) == media_.telephoneEventPt ||
-      (media_.telephoneEventPt < 0 && hdr.pt == kTelephoneEventPt)) {
+  // The peer sends events with its own payload type, or with ours (101) when we offered.
+  if (int(hdr.pt) == media_.telephoneEventPt || hdr.pt == kTelephoneEventPt) {
     handleTelephoneEvent(mb);
     return;
   }
   const Codec *codec = negotiator_ ? negotiator_->codecForReceivedPayload(hdr.pt) : nullptr;
   if (!codec)
     return;
+  if (hdr.ssrc != lastSsrc_) { // a new source (re-INVITE, transfer, an SBC switching)
+    jitter_.reset();
+    lastSsrc_ = hdr.ssrc;
+  }
   decoded_.clear();
   codec->decode({mbuf_buf(mb), mbuf_get_left(mb)}, decoded_);
   jitter_.put(hdr.seq, hdr.ts, decoded_);

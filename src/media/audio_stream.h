@@ -64,6 +64,7 @@ private:
   std::deque<char> dtmfQueue_;
   int dtmfTicks_ = 0; // frames left in the current digit (tone, then pause)
   uint32_t timestamp_ = 0;
+  uint32_t lastSsrc_ = 0;
   uint32_t eventTimestamp_ = 0;
   bool rtcpStarted_ = false;
   bool marker_ = true;

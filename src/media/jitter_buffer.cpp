@@ -3,14 +3,23 @@
 #include <algorithm>
 
 namespace wisp {
+namespace {
+// A jump back by more than this many packets is a new source, not a late packet.
+constexpr int kRestartJump = 100;
+} // namespace
 
 bool JitterBuffer::put(uint16_t seq, uint32_t timestamp, std::span<const int16_t> samples) {
   if (started_) {
     const auto seqDelta = int16_t(uint16_t(seq - lastSeq_));
-    if (seqDelta <= 0) { // duplicate, or reordered behind what we already queued
+    if (seqDelta < -kRestartJump) {
+      // Far behind: the sender restarted its sequence (new source). Start over with it.
+      reset();
+    } else if (seqDelta <= 0) { // duplicate, or reordered behind what we already queued
       ++dropped_;
       return false;
     }
+  }
+  if (started_) {
     // A loss or a silence period shows as a timestamp jump: keep the time line, but
     // bridge at most one prebuffer of it so a long pause does not add latency.
     const auto tsDelta = int32_t(timestamp - nextTimestamp_);

@@ -23,7 +23,8 @@ public:
   explicit JitterBuffer(Config config) : config_(config) {}
 
   // Adds decoded samples that arrived in the RTP packet with this sequence number and
-  // timestamp (8 kHz units). Returns false if the packet was too late or a duplicate.
+  // timestamp (8 kHz units). Returns false if the packet was too late or a duplicate. A
+  // jump far back in the sequence restarts the buffer (the sender restarted).
   bool put(uint16_t seq, uint32_t timestamp, std::span<const int16_t> samples);
 
   // Takes the next 20 ms; false (and silence) while prebuffering or after an underrun.

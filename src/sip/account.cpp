@@ -133,14 +133,15 @@ void Account::registerNow() {
   std::vector<const char *> routes;
   for (const auto &r : identity.routes)
     routes.push_back(r.c_str());
-  authCalls_ = 0;
+  credentials_ = makeCredentials(settings_.authId.empty() ? settings_.username : settings_.authId,
+                                 settings_.password, true);
   sipreg *reg = nullptr;
   int err = sipreg_register(
       &reg, stack_, registrar.c_str(), me.c_str(),
       settings_.displayName.empty() ? nullptr : settings_.displayName.c_str(), me.c_str(),
       uint32_t(settings_.registerRefresh), contactUser().c_str(), routes.data(),
-      uint32_t(routes.size()), 0, &Account::onAuth, this, false, &Account::onResponse, this,
-      nullptr, nullptr);
+      uint32_t(routes.size()), 0, &answerChallenge, credentials_.get(), true,
+      &Account::onResponse, this, nullptr, nullptr);
   if (err) {
     fail(describeTransportError(err), false);
     return;
@@ -158,24 +159,17 @@ void Account::unregister() {
 }
 
 // libre asks once per challenge. A second challenge in one cycle means the server did not
-// take our password: refuse, so that libre stops instead of sending a burst of REGISTERs.
-int Account::onAuth(char **user, char **password, const char *, void *arg) {
-  auto *a = static_cast<Account *>(arg);
-  if (++a->authCalls_ > 1)
-    return EAUTH;
-  const std::string authUser = a->settings_.authId.empty() ? a->settings_.username
-                                                            : a->settings_.authId;
-  int err = str_dup(user, authUser.c_str());
-  return err ? err : str_dup(password, a->settings_.password.c_str());
-}
+// take our password: answerChallenge refuses it (oneAttempt), so that libre stops instead of
+// sending a burst of REGISTERs.
 
 void Account::onResponse(int err, const sip_msg *msg, void *arg) {
   guardCallback("registration", [&] { static_cast<Account *>(arg)->handleResponse(err, msg); });
 }
 
 void Account::handleResponse(int err, const sip_msg *msg) {
-  const bool authRefused = authCalls_ > 1;
-  authCalls_ = 0;
+  const bool authRefused = credentials_ && credentials_->challenges > 1;
+  if (credentials_)
+    credentials_->challenges = 0;
   lastCode_ = msg ? msg->scode : 0;
   if (err == EAUTH || authRefused) {
     fail("incorrect password (" + std::to_string(lastCode_ ? lastCode_ : 401) + ")", true);

@@ -5,6 +5,7 @@
 
 #include "config/settings.h"
 #include "sip/call_identity.h"
+#include "sip/credentials.h"
 #include "util/re_ptr.h"
 
 #include <re.h>
@@ -49,7 +50,6 @@ public:
   bool isAddressedBy(const sip_msg &invite) const;
 
 private:
-  static int onAuth(char **user, char **password, const char *realm, void *arg);
   static void onResponse(int err, const sip_msg *msg, void *arg);
   void handleResponse(int err, const sip_msg *msg);
   void fail(std::string reason, bool credentials);
@@ -67,7 +67,7 @@ private:
   RegistrationState state_ = RegistrationState::Off;
   std::string reason_;
   int lastCode_ = 0;
-  int authCalls_ = 0; // challenges answered in this REGISTER cycle
+  RePtr<SipCredentials> credentials_; // a fresh block for each sipreg (they count challenges)
   unsigned failures_ = 0;
   tmr retryTimer_{};
   tmr releaseTimer_{};

@@ -12,7 +12,7 @@ namespace {
 constexpr uint64_t kRingTimeoutMs = 180 * 1000;
 
 constexpr const char *kAllowHeader =
-    "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY, REFER\r\n";
+    "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n";
 
 std::string describeError(int err) {
   switch (err) {
@@ -50,6 +50,7 @@ Call::Call(int id, CallDirection direction, const CallContext &ctx, CallIdentity
     identity_.domain = ctx_.localHost;
   if (identity_.contactUser.empty())
     identity_.contactUser = identity_.user;
+  credentials_ = makeCredentials(identity_.authUser, identity_.password, false);
   tmr_init(&ringTimer_);
   tmr_init(&answerTimer_);
   stream_.onDtmf([this](char digit) {
@@ -95,7 +96,8 @@ Status Call::dial(const std::string &targetUri) {
                             me.displayName.empty() ? nullptr : me.displayName.c_str(),
                             from.c_str(), me.contactUser.c_str(), routes.data(),
                             uint32_t(routes.size()), "application/sdp", offer->get(),
-                            &Call::onAuth, this, false, &Call::onOffer, &Call::onAnswer,
+                            &answerChallenge, credentials_.get(), true, &Call::onOffer,
+                            &Call::onAnswer,
                             &Call::onProgress, &Call::onEstablished, nullptr, nullptr,
                             &Call::onClose, this, "%s", kAllowHeader);
   if (err)
@@ -149,7 +151,7 @@ Status Call::accept(const sip_msg *invite) {
   sipsess *sess = nullptr;
   int err = sipsess_accept(&sess, ctx_.sessions, invite, 180, "Ringing",
                            identity_.contactUser.c_str(), "application/sdp", nullptr,
-                           &Call::onAuth, this, false, &Call::onOffer,
+                           &answerChallenge, credentials_.get(), true, &Call::onOffer,
                            &Call::onAnswer, &Call::onEstablished, nullptr, nullptr, &Call::onClose,
                            this, "%s", kAllowHeader);
   if (err) {
@@ -270,16 +272,6 @@ void Call::onProgress(const sip_msg *msg, void *arg) {
 void Call::onEstablished(const sip_msg *, void *arg) {
   guardCallback("call established", [&] { static_cast<Call *>(arg)->handleEstablished(); });
 }
-// Digest credentials for a 401/407 (the INVITE, a BYE, a re-INVITE through the proxy).
-// libre gives up by itself when the same realm challenges twice.
-int Call::onAuth(char **user, char **password, const char *, void *arg) {
-  const auto *call = static_cast<const Call *>(arg);
-  if (call->identity_.authUser.empty())
-    return EAUTH;
-  int err = str_dup(user, call->identity_.authUser.c_str());
-  return err ? err : str_dup(password, call->identity_.password.c_str());
-}
-
 void Call::onClose(int err, const sip_msg *msg, void *arg) {
   guardCallback("call closed", [&] { static_cast<Call *>(arg)->handleClose(err, msg); });
 }

@@ -6,6 +6,7 @@
 #include "media/audio_hub.h"
 #include "media/audio_stream.h"
 #include "sip/call_identity.h"
+#include "sip/credentials.h"
 #include "sip/sdp_negotiator.h"
 #include "util/re_ptr.h"
 #include "util/result.h"
@@ -104,7 +105,6 @@ private:
   static void onProgress(const sip_msg *msg, void *arg);
   static void onEstablished(const sip_msg *msg, void *arg);
   static void onClose(int err, const sip_msg *msg, void *arg);
-  static int onAuth(char **user, char **password, const char *realm, void *arg);
 
   int handleOffer(mbuf **descp, const sip_msg *msg);
   int handleAnswer(const sip_msg *msg);
@@ -134,6 +134,7 @@ private:
   std::optional<std::chrono::steady_clock::time_point> answeredAt_;
   std::optional<std::chrono::steady_clock::time_point> endedAt_;
 
+  RePtr<SipCredentials> credentials_; // shared with libre, which may outlive this call
   RePtr<sipsess> session_;
   std::optional<SdpNegotiator> sdp_;
   RePtr<mbuf> pendingAnswer_; // our SDP answer to an incoming INVITE, sent with the 200

@@ -255,7 +255,7 @@ bool UserAgent::onRequest(const sip_msg *msg, void *arg) {
   }
   if (pl_strcmp(&msg->met, "OPTIONS") == 0) {
     sip_treplyf(nullptr, nullptr, ua->stack_.get(), msg, false, 200, "OK",
-                "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, NOTIFY, REFER\r\n"
+                "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
                 "Accept: application/sdp\r\n"
                 "Content-Length: 0\r\n\r\n");
     return true;
@@ -296,6 +296,11 @@ void UserAgent::shutdown(std::function<void()> done) {
         auto *ua = static_cast<UserAgent *>(arg);
         log::warn("sip", "transactions still pending at exit; closing anyway");
         sip_close(ua->stack_.get(), true);
+        // Something may still hold the stack (a session awaiting its ACK): finish anyway.
+        if (!ua->exited_ && ua->shutdownDone_) {
+          ua->exited_ = true;
+          ua->shutdownDone_();
+        }
       },
       this);
   // The exit handler may run right inside sip_close when nothing is pending.

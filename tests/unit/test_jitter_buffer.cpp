@@ -38,6 +38,18 @@ TEST(JitterBuffer, DropsDuplicatesAndLatePackets) {
   EXPECT_EQ(jb.bufferedSamples(), 2 * kFrameSamples);
 }
 
+TEST(JitterBuffer, ASenderThatRestartsItsSequenceIsFollowed) {
+  JitterBuffer jb({.prebufferFrames = 1, .maxFrames = 8});
+  AudioFrame out;
+  EXPECT_TRUE(jb.put(30000, 0, frameOf(1)));
+  ASSERT_TRUE(jb.get(out));
+  EXPECT_TRUE(jb.put(5, 900000, frameOf(9))); // far behind: a restart, not a late packet
+  EXPECT_TRUE(jb.put(6, 900160, frameOf(9)));
+  ASSERT_TRUE(jb.get(out));
+  EXPECT_EQ(out[0], 9);
+  EXPECT_FALSE(jb.put(5, 900000, frameOf(9))) << "a real late packet is still dropped";
+}
+
 TEST(JitterBuffer, SequenceWrapsAround) {
   JitterBuffer jb;
   EXPECT_TRUE(jb.put(65535, 0, frameOf(1)));
