@@ -91,10 +91,13 @@ std::string Account::transportParam() const {
 }
 
 // Unique per account, so an INVITE the registrar forwards to our Contact finds its account
-// even when two providers know us by the same user name.
-std::string Account::contactUser() const {
-  return settings_.username + "-" + std::to_string(id());
+// even when two providers know us by the same user name; and unique per registration, so the
+// un-REGISTER of a replaced registration can never remove the binding of its successor.
+std::string Account::contactUserPrefix() const {
+  return settings_.username + "-" + std::to_string(id()) + "-";
 }
+
+std::string Account::contactUser() const { return contactUserPrefix() + registrationTag_; }
 
 std::string Account::aor() const {
   const std::string &domain = settings_.domain.empty() ? settings_.server : settings_.domain;
@@ -117,7 +120,9 @@ CallIdentity Account::callIdentity() const {
 }
 
 bool Account::isAddressedBy(const sip_msg &invite) const {
-  return registers() && pl_strcmp(&invite.uri.user, contactUser().c_str()) == 0;
+  const std::string prefix = contactUserPrefix();
+  return registers() && invite.uri.user.l > prefix.size() &&
+         std::string_view(invite.uri.user.p, prefix.size()) == prefix;
 }
 
 void Account::registerNow() {
@@ -133,6 +138,9 @@ void Account::registerNow() {
   std::vector<const char *> routes;
   for (const auto &r : identity.routes)
     routes.push_back(r.c_str());
+  char tag[9];
+  snprintf(tag, sizeof tag, "%08x", rand_u32());
+  registrationTag_ = tag;
   credentials_ = makeCredentials(settings_.authId.empty() ? settings_.username : settings_.authId,
                                  settings_.password, true);
   sipreg *reg = nullptr;

@@ -58,12 +58,14 @@ private:
   void sendKeepalive();
   static void onKeepaliveResponse(int err, const sip_msg *msg, void *arg);
   std::string contactUser() const;
+  std::string contactUserPrefix() const;
   std::string transportParam() const;
 
   AccountSettings settings_;
   sip *stack_;
   ChangeHandler onChange_;
   RePtr<sipreg> reg_;
+  std::string registrationTag_; // new for every sipreg: see contactUser()
   RegistrationState state_ = RegistrationState::Off;
   std::string reason_;
   int lastCode_ = 0;
