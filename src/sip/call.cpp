@@ -11,17 +11,22 @@ namespace {
 // libre never gives up on an INVITE that got a 1xx; a phone should.
 constexpr uint64_t kRingTimeoutMs = 180 * 1000;
 
-constexpr const char *kAllowHeader =
-    "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n";
+constexpr const char *kAllowHeader = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n";
 
 std::string describeError(int err) {
   switch (err) {
-  case ETIMEDOUT: return "no response (timeout)";
-  case ECONNREFUSED: return "connection refused";
-  case ECONNRESET: return "remote hung up";
-  case EDESTADDRREQ: return "cannot resolve the address";
-  case EPROTO: return "protocol error";
-  default: return strerror(err);
+  case ETIMEDOUT:
+    return "no response (timeout)";
+  case ECONNREFUSED:
+    return "connection refused";
+  case ECONNRESET:
+    return "remote hung up";
+  case EDESTADDRREQ:
+    return "cannot resolve the address";
+  case EPROTO:
+    return "protocol error";
+  default:
+    return strerror(err);
   }
 }
 
@@ -33,10 +38,14 @@ std::string_view toString(CallDirection d) {
 
 std::string_view toString(CallState s) {
   switch (s) {
-  case CallState::Calling: return "calling";
-  case CallState::Ringing: return "ringing";
-  case CallState::Established: return "established";
-  case CallState::Ended: return "ended";
+  case CallState::Calling:
+    return "calling";
+  case CallState::Ringing:
+    return "ringing";
+  case CallState::Established:
+    return "established";
+  case CallState::Ended:
+    return "ended";
   }
   return "?";
 }
@@ -92,14 +101,13 @@ Status Call::dial(const std::string &targetUri) {
   for (const auto &r : me.routes)
     routes.push_back(r.c_str());
   sipsess *sess = nullptr;
-  int err = sipsess_connect(&sess, ctx_.sessions, targetUri.c_str(),
-                            me.displayName.empty() ? nullptr : me.displayName.c_str(),
-                            from.c_str(), me.contactUser.c_str(), routes.data(),
-                            uint32_t(routes.size()), "application/sdp", offer->get(),
-                            &answerChallenge, credentials_.get(), true, &Call::onOffer,
-                            &Call::onAnswer,
-                            &Call::onProgress, &Call::onEstablished, nullptr, nullptr,
-                            &Call::onClose, this, "%s", kAllowHeader);
+  int err =
+      sipsess_connect(&sess, ctx_.sessions, targetUri.c_str(),
+                      me.displayName.empty() ? nullptr : me.displayName.c_str(), from.c_str(),
+                      me.contactUser.c_str(), routes.data(), uint32_t(routes.size()),
+                      "application/sdp", offer->get(), &answerChallenge, credentials_.get(), true,
+                      &Call::onOffer, &Call::onAnswer, &Call::onProgress, &Call::onEstablished,
+                      nullptr, nullptr, &Call::onClose, this, "%s", kAllowHeader);
   if (err)
     return makeError("dial_failed", "cannot call " + targetUri + ": " + describeError(err));
   session_.reset(sess);
@@ -127,7 +135,13 @@ void Call::startRingTimer() {
       this);
 }
 
+std::string Call::mergeKeyOf(const sip_msg &invite) {
+  return fromPl(invite.callid) + "|" + fromPl(invite.from.tag) + "|" +
+         std::to_string(invite.cseq.num);
+}
+
 Status Call::accept(const sip_msg *invite) {
+  mergeKey_ = mergeKeyOf(*invite);
   remoteUri_ = fromPl(invite->from.auri);
   remoteName_ = fromPl(invite->from.dname);
   if (const sip_hdr *h = sip_msg_hdr(invite, SIP_HDR_P_ASSERTED_IDENTITY))
@@ -149,11 +163,11 @@ Status Call::accept(const sip_msg *invite) {
     pendingAnswer_ = std::move(answer.value());
   }
   sipsess *sess = nullptr;
-  int err = sipsess_accept(&sess, ctx_.sessions, invite, 180, "Ringing",
-                           identity_.contactUser.c_str(), "application/sdp", nullptr,
-                           &answerChallenge, credentials_.get(), true, &Call::onOffer,
-                           &Call::onAnswer, &Call::onEstablished, nullptr, nullptr, &Call::onClose,
-                           this, "%s", kAllowHeader);
+  int err =
+      sipsess_accept(&sess, ctx_.sessions, invite, 180, "Ringing", identity_.contactUser.c_str(),
+                     "application/sdp", nullptr, &answerChallenge, credentials_.get(), true,
+                     &Call::onOffer, &Call::onAnswer, &Call::onEstablished, nullptr, nullptr,
+                     &Call::onClose, this, "%s", kAllowHeader);
   if (err) {
     sip_treply(nullptr, ctx_.stack, invite, 500, "Server Internal Error");
     return makeError("accept_failed", std::string("cannot take the call: ") + strerror(err));

@@ -54,8 +54,8 @@ public:
 
 // How a call ended, for status, events and the user.
 struct CallEnd {
-  int sipCode = 0;     // the final response or 0 (BYE, CANCEL, local hang-up, error)
-  std::string reason;  // e.g. "Busy Here", "remote hung up", "no answer"
+  int sipCode = 0;    // the final response or 0 (BYE, CANCEL, local hang-up, error)
+  std::string reason; // e.g. "Busy Here", "remote hung up", "no answer"
 };
 
 class Call {
@@ -90,6 +90,10 @@ public:
   // From the INVITE of an incoming call: who the network vouches for, and the caller's phone.
   const std::string &assertedIdentity() const { return assertedIdentity_; }
   const std::string &remoteUserAgent() const { return remoteUserAgent_; }
+  // Call-ID, From tag and CSeq of an incoming INVITE: a second INVITE with the same three
+  // that is not a retransmission came by another path (a forking proxy) and is merged.
+  const std::string &mergeKey() const { return mergeKey_; }
+  static std::string mergeKeyOf(const sip_msg &invite);
   char lastDtmf() const { return dtmfReceived_.empty() ? '\0' : dtmfReceived_.back(); }
   std::string codecName() const;
   std::string mediaDirection() const; // sendrecv, sendonly, recvonly, inactive
@@ -130,6 +134,7 @@ private:
   std::string dtmfReceived_;
   std::string assertedIdentity_;
   std::string remoteUserAgent_;
+  std::string mergeKey_;
   CallEnd end_;
   std::optional<std::chrono::steady_clock::time_point> answeredAt_;
   std::optional<std::chrono::steady_clock::time_point> endedAt_;

@@ -74,13 +74,13 @@ Status UserAgent::start(const UserAgentConfig &config) {
   sa laddr = config.listenIp;
   sa_set_port(&laddr, config.sipPort);
   if ((err = sip_transp_add(s, SIP_TRANSP_UDP, &laddr)))
-    return makeError("sip", "cannot listen for SIP on UDP " + formatAddress(laddr) + ": " +
-                                strerror(err));
+    return makeError("sip",
+                     "cannot listen for SIP on UDP " + formatAddress(laddr) + ": " + strerror(err));
   sa bound{};
   sip_transp_laddr(s, &bound, SIP_TRANSP_UDP, nullptr);
   if ((err = sip_transp_add(s, SIP_TRANSP_TCP, &bound)))
-    return makeError("sip", "cannot listen for SIP on TCP " + formatAddress(bound) + ": " +
-                                strerror(err));
+    return makeError("sip",
+                     "cannot listen for SIP on TCP " + formatAddress(bound) + ": " + strerror(err));
 
   sipsess_sock *sock = nullptr;
   if ((err = sipsess_listen(&sock, s, 32, &UserAgent::onIncoming, this)))
@@ -224,6 +224,14 @@ void UserAgent::handleIncoming(const sip_msg *msg) {
     sip_treply(nullptr, stack_.get(), msg, 503, "Service Unavailable");
     return;
   }
+  // RFC 3261 8.2.2.2: the same request reaching us twice by different paths (e.g. two of our
+  // registrations forked to) is answered once; the copy gets 482.
+  const std::string key = Call::mergeKeyOf(*msg);
+  for (const auto &c : calls_)
+    if (c->direction() == CallDirection::Incoming && c->mergeKey() == key) {
+      sip_treply(nullptr, stack_.get(), msg, 482, "Loop Detected");
+      return;
+    }
   if (!policy_.callWaiting && !calls_.empty()) {
     log::info("call", "busy: incoming call from %.*s refused (callWaiting=0)",
               int(msg->from.auri.l), msg->from.auri.p);
@@ -269,8 +277,8 @@ void UserAgent::onCallEvent(Call &call, CallEvent event) {
   if (event != CallEvent::Ended)
     return;
   // libre may still be inside this call's callback: free it from a fresh stack.
-  auto it = std::find_if(calls_.begin(), calls_.end(),
-                         [&](const auto &c) { return c.get() == &call; });
+  auto it =
+      std::find_if(calls_.begin(), calls_.end(), [&](const auto &c) { return c.get() == &call; });
   if (it != calls_.end()) {
     ended_.push_back(std::move(*it));
     calls_.erase(it);
@@ -283,7 +291,9 @@ void UserAgent::onCallEvent(Call &call, CallEvent event) {
       this);
 }
 
-void UserAgent::purgeEndedCalls() { ended_.clear(); }
+void UserAgent::purgeEndedCalls() {
+  ended_.clear();
+}
 
 void UserAgent::shutdown(std::function<void()> done) {
   shutdownDone_ = std::move(done);

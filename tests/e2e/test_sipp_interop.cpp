@@ -875,3 +875,43 @@ TEST(SippInterop, Rfc4475RejectionsUseTheRequiredCodes) {
 
 } // namespace
 } // namespace wisp::test
+
+namespace wisp::test {
+namespace {
+
+// The status code of a SIP response ("SIP/2.0 482 Loop Detected" -> 482), 0 otherwise.
+int responseCode(const std::string &message) {
+  if (message.rfind("SIP/2.0 ", 0) != 0 || message.size() < 11)
+    return 0;
+  return std::atoi(message.c_str() + 8);
+}
+
+// RFC 3261 8.2.2.2: the same INVITE arriving twice by different paths (a new branch, the
+// same Call-ID, From tag and CSeq) is one call; the copy is refused with 482.
+TEST(SippInterop, AMergedInviteIsRefusedWith482) {
+  TempDir dir("sippmerge");
+  TestPhone wisp(dir, {});
+  ASSERT_TRUE(wisp.started);
+  UdpSocket socket;
+  ASSERT_EQ(socket.open(), "");
+  const std::string first = makeRequest("INVITE", "merged", wisp.phone.sipPort(), socket.port(),
+                                        {}, "application/sdp", kSdpOffer);
+  std::string second = first;
+  second.replace(second.find("branch=z9hG4bK-merged"), 21, "branch=z9hG4bK-mergd2");
+  ASSERT_TRUE(socket.sendTo(wisp.phone.sipPort(), first));
+  bool ringing = false;
+  for (int i = 0; i < 5 && !ringing; ++i)
+    if (auto r = socket.receive(2s))
+      ringing = responseCode(*r) == 180;
+  ASSERT_TRUE(ringing) << wisp.phone.logText();
+  ASSERT_TRUE(socket.sendTo(wisp.phone.sipPort(), second));
+  int code = 0;
+  for (int i = 0; i < 5 && code < 200; ++i)
+    if (auto r = socket.receive(2s))
+      code = responseCode(*r);
+  EXPECT_EQ(code, 482) << wisp.phone.logText();
+  EXPECT_EQ(wisp.phone.calls().size(), 1u) << "still one call";
+}
+
+} // namespace
+} // namespace wisp::test
