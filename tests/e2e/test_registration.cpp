@@ -5,6 +5,7 @@
 // the registrar restarts (keep-alives notice it) without a leftover of the old registration
 // removing the new binding.
 #include "support/audio_analysis.h"
+#include "support/expect_audio.h"
 #include "support/kamailio_server.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -156,37 +157,6 @@ bool waitForRegistration(const WispPhone &p, int id, const std::string &state,
   return waitUntil([&] { return registrationOf(p, id) == state; }, timeout, 100ms);
 }
 
-// The most recent ended call of a phone, once there is one.
-std::optional<Json> lastEndedCall(const WispPhone &p, std::chrono::milliseconds timeout = 5s) {
-  std::optional<Json> found;
-  waitUntil(
-      [&] {
-        auto s = p.status();
-        const Json *ended = s.ok() ? s->find("ended_calls") : nullptr;
-        if (!ended || !ended->isArray() || ended->asArray().empty())
-          return false;
-        found = ended->asArray().front();
-        return true;
-      },
-      timeout);
-  return found;
-}
-
-void expectHeard(const std::filesystem::path &file, const std::vector<int16_t> &expected,
-                 const std::vector<int16_t> &other, const std::string &who) {
-  ASSERT_TRUE(waitUntil([&] { return std::filesystem::exists(file); }, 5s))
-      << who << ": no recording at " << file;
-  auto wav = WavReader::open(file);
-  ASSERT_TRUE(wav.ok()) << wav.error().message;
-  const MatchReport match = matchLoopedSignal(wav->samples(), expected);
-  EXPECT_GE(match.activeSeconds, 2.0) << who << ": " << match.summary();
-  EXPECT_GE(match.medianWindowCorrelation, 0.9) << who << ": " << match.summary();
-  EXPECT_GE(match.fractionWindowsMatched, 0.8) << who << ": " << match.summary();
-  const MatchReport wrong = matchLoopedSignal(wav->samples(), other);
-  EXPECT_LT(wrong.fractionWindowsMatched, 0.2)
-      << who << " heard the wrong signal: " << wrong.summary();
-}
-
 // `caller` dials `user` by name (through its default account's registrar), `callee` answers,
 // both hear each other for a few seconds, the caller hangs up; the recordings are checked.
 void callThroughRegistrar(TestPhone &caller, TestPhone &callee, const std::string &user,
@@ -211,7 +181,7 @@ void callThroughRegistrar(TestPhone &caller, TestPhone &callee, const std::strin
   ASSERT_TRUE(caller.phone.command("hangup").ok());
   ASSERT_TRUE(callee.phone.waitForNoCalls(5s)) << dump(callee.phone, registrar);
   ASSERT_TRUE(caller.phone.waitForNoCalls(5s)) << dump(caller.phone);
-  auto ended = lastEndedCall(callee.phone);
+  auto ended = callee.phone.waitForEndedCall();
   ASSERT_TRUE(ended);
   EXPECT_EQ(jsonString(*ended, "reason"), "remote hung up") << ended->dump();
 }
@@ -313,7 +283,7 @@ TEST(Registration, TwoPhonesCallEachOtherThroughTheRegistrarByUserName) {
   ASSERT_TRUE(bob.phone.command("hangup").ok());
   ASSERT_TRUE(alice.phone.waitForNoCalls(5s)) << dump(alice.phone, kam);
   ASSERT_TRUE(bob.phone.waitForNoCalls(5s)) << dump(bob.phone);
-  auto ended = lastEndedCall(alice.phone);
+  auto ended = alice.phone.waitForEndedCall();
   ASSERT_TRUE(ended);
   EXPECT_EQ(jsonString(*ended, "reason"), "remote hung up") << ended->dump();
   EXPECT_TRUE(contains(kam.server.logText(), "INVITE")) << "the call did not go through kamailio";
@@ -387,7 +357,7 @@ TEST(Registration, ThreeAccountsInOnePhoneEachGetTheirOwnCalls) {
     ASSERT_TRUE(x.phone.command("hangup").ok()); // decline
     ASSERT_TRUE(y.phone.waitForNoCalls(5s)) << dump(y.phone, kam);
     ASSERT_TRUE(x.phone.waitForNoCalls(5s)) << dump(x.phone);
-    auto ended = lastEndedCall(y.phone);
+    auto ended = y.phone.waitForEndedCall();
     ASSERT_TRUE(ended);
     EXPECT_EQ(jsonInt(*ended, "sip_code"), 603) << ended->dump();
   }

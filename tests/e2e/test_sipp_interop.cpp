@@ -3,6 +3,7 @@
 // (either side hangs up, busy, decline, CANCEL while ringing), and malformed or hostile
 // datagrams thrown at Wisp's SIP port, some of them from RFC 4475 (SIP torture tests).
 #include "support/audio_analysis.h"
+#include "support/expect_audio.h"
 #include "support/sipp_peer.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -43,30 +44,6 @@ std::string sipAddress(const WispPhone &phone) {
   return "127.0.0.1:" + std::to_string(phone.sipPort());
 }
 
-std::vector<Json> endedCalls(const WispPhone &phone) {
-  auto s = phone.status();
-  if (!s)
-    return {};
-  const Json *ended = s->find("ended_calls");
-  return ended ? ended->asArray() : std::vector<Json>{};
-}
-
-// The most recent ended call once the phone lists at least `count` of them.
-std::optional<Json> waitForEndedCall(const WispPhone &phone, size_t count = 1,
-                                     std::chrono::milliseconds timeout = 5s) {
-  std::optional<Json> found;
-  waitUntil(
-      [&] {
-        auto ended = endedCalls(phone);
-        if (ended.size() < count)
-          return false;
-        found = ended.front();
-        return true;
-      },
-      timeout);
-  return found;
-}
-
 // A phone with its own profile folder; plays `source` (if any) and records what it hears.
 struct TestPhone {
   TestPhone(const TempDir &dir, std::vector<std::string> settings,
@@ -98,20 +75,6 @@ SippOptions sippOptions(const TempDir &dir, std::chrono::milliseconds callDurati
   return o;
 }
 
-// The recording holds `expected` (looped), and not `other`: a mixed-up stream must fail.
-void expectRecordingOf(const std::filesystem::path &file, const std::vector<int16_t> &expected,
-                       const std::vector<int16_t> &other, double minSeconds) {
-  ASSERT_TRUE(waitUntil([&] { return std::filesystem::exists(file); }, 5s))
-      << "no recording at " << file;
-  auto wav = WavReader::open(file);
-  ASSERT_TRUE(wav.ok()) << wav.error().message;
-  const MatchReport match = matchLoopedSignal(wav->samples(), expected);
-  EXPECT_GE(match.activeSeconds, minSeconds) << match.summary();
-  EXPECT_GE(match.medianWindowCorrelation, 0.9) << match.summary();
-  const MatchReport wrong = matchLoopedSignal(wav->samples(), other);
-  EXPECT_LT(wrong.fractionWindowsMatched, 0.2) << "heard the wrong signal: " << wrong.summary();
-}
-
 // --- SIPp calls Wisp -----------------------------------------------------------------------
 
 TEST(SippInterop, SippCallsWispAndWispRecordsItsAudio) {
@@ -137,7 +100,7 @@ TEST(SippInterop, SippCallsWispAndWispRecordsItsAudio) {
   SippResult result = sipp->wait();
   EXPECT_TRUE(result.ok()) << "exit " << result.exitCode << "\n" << result.logText;
   ASSERT_TRUE(wisp.phone.waitForNoCalls(5s)) << dump(wisp.phone);
-  auto ended = waitForEndedCall(wisp.phone);
+  auto ended = wisp.phone.waitForEndedCall();
   ASSERT_TRUE(ended) << dump(wisp.phone);
   EXPECT_EQ(jsonString(*ended, "reason"), "remote hung up") << ended->dump();
   EXPECT_EQ(jsonString(*ended, "direction"), "incoming");
@@ -145,7 +108,7 @@ TEST(SippInterop, SippCallsWispAndWispRecordsItsAudio) {
   EXPECT_GE(jsonInt(*ended, "rtp_received").value_or(0), 100) << ended->dump();
   EXPECT_GE(jsonInt(*ended, "rtp_sent").value_or(0), 100) << ended->dump();
 
-  expectRecordingOf(wisp.recording, signalA(), signalB(), 2.0);
+  expectHeard(wisp.recording, signalA(), signalB(), "wisp", 2.0);
 }
 
 // One look at the call during the hold scenario.
@@ -246,7 +209,7 @@ TEST(SippInterop, SippHoldsAndResumesWithReinvites) {
   EXPECT_GT(phases.back().last.rtpSent, inactive->last.rtpSent) << seen;
 
   ASSERT_TRUE(wisp.phone.waitForNoCalls(5s)) << dump(wisp.phone);
-  auto ended = waitForEndedCall(wisp.phone);
+  auto ended = wisp.phone.waitForEndedCall();
   ASSERT_TRUE(ended) << dump(wisp.phone);
   EXPECT_EQ(jsonString(*ended, "reason"), "remote hung up") << ended->dump();
 }
@@ -268,7 +231,7 @@ TEST(SippInterop, SippCallsWithLateOffer) {
   SippResult result = sipp->wait();
   EXPECT_TRUE(result.ok()) << "exit " << result.exitCode << "\n" << result.logText;
   ASSERT_TRUE(wisp.phone.waitForNoCalls(5s)) << dump(wisp.phone);
-  auto ended = waitForEndedCall(wisp.phone);
+  auto ended = wisp.phone.waitForEndedCall();
   ASSERT_TRUE(ended) << dump(wisp.phone);
   EXPECT_EQ(jsonString(*ended, "reason"), "remote hung up") << ended->dump();
   // The media that the ACK's answer set up did flow both ways.
@@ -315,10 +278,10 @@ TEST(SippInterop, WispCallsSippAndHangsUp) {
   SippResult result = sipp->wait(10s);
   EXPECT_TRUE(result.ok()) << "exit " << result.exitCode << "\n" << result.logText;
   ASSERT_TRUE(wisp.phone.waitForNoCalls(5s)) << dump(wisp.phone);
-  auto ended = waitForEndedCall(wisp.phone);
+  auto ended = wisp.phone.waitForEndedCall();
   ASSERT_TRUE(ended) << dump(wisp.phone);
   EXPECT_EQ(jsonString(*ended, "reason"), "local hang-up") << ended->dump();
-  expectRecordingOf(wisp.recording, signalA(), signalB(), 2.0);
+  expectHeard(wisp.recording, signalA(), signalB(), "wisp", 2.0);
 }
 
 TEST(SippInterop, SippHangsUpOnWisp) {
@@ -334,7 +297,7 @@ TEST(SippInterop, SippHangsUpOnWisp) {
   ASSERT_TRUE(call) << dump(wisp.phone) << sipp->logText();
 
   ASSERT_TRUE(wisp.phone.waitForNoCalls(10s)) << dump(wisp.phone) << sipp->logText();
-  auto ended = waitForEndedCall(wisp.phone);
+  auto ended = wisp.phone.waitForEndedCall();
   ASSERT_TRUE(ended) << dump(wisp.phone);
   EXPECT_EQ(jsonString(*ended, "reason"), "remote hung up") << ended->dump();
   EXPECT_EQ(jsonString(*ended, "direction"), "outgoing");
@@ -366,7 +329,7 @@ TEST(SippInterop, SippRejectsWispsCall) {
     auto dialed = wisp.phone.command("dial", sipp->uri());
     EXPECT_EQ(dialed.exitCode, 0) << dialed.describe();
 
-    auto ended = waitForEndedCall(wisp.phone, ++endedSoFar, 10s);
+    auto ended = wisp.phone.waitForEndedCall(++endedSoFar, 10s);
     ASSERT_TRUE(ended) << dump(wisp.phone) << sipp->logText();
     EXPECT_EQ(jsonInt(*ended, "sip_code"), c.code) << ended->dump();
     EXPECT_EQ(jsonString(*ended, "reason"), c.reason) << ended->dump();
@@ -396,10 +359,10 @@ TEST(SippInterop, WispCancelsWhileSippRings) {
   EXPECT_TRUE(result.ok()) << "exit " << result.exitCode << "\n" << result.logText;
   EXPECT_TRUE(wisp.phone.waitForNoCalls(5s)) << dump(wisp.phone);
   EXPECT_TRUE(wisp.phone.status().ok()) << dump(wisp.phone);
-  auto ended = waitForEndedCall(wisp.phone);
+  auto ended = wisp.phone.waitForEndedCall();
   ASSERT_TRUE(ended) << dump(wisp.phone);
   EXPECT_EQ(jsonString(*ended, "direction"), "outgoing");
-  EXPECT_EQ(endedCalls(wisp.phone).size(), 1u) << dump(wisp.phone);
+  EXPECT_EQ(wisp.phone.endedCalls().size(), 1u) << dump(wisp.phone);
 }
 
 // --- Raw datagrams ---------------------------------------------------------------------------
@@ -894,8 +857,8 @@ TEST(SippInterop, AMergedInviteIsRefusedWith482) {
   ASSERT_TRUE(wisp.started);
   UdpSocket socket;
   ASSERT_EQ(socket.open(), "");
-  const std::string first = makeRequest("INVITE", "merged", wisp.phone.sipPort(), socket.port(),
-                                        {}, "application/sdp", kSdpOffer);
+  const std::string first = makeRequest("INVITE", "merged", wisp.phone.sipPort(), socket.port(), {},
+                                        "application/sdp", kSdpOffer);
   std::string second = first;
   second.replace(second.find("branch=z9hG4bK-merged"), 21, "branch=z9hG4bK-mergd2");
   ASSERT_TRUE(socket.sendTo(wisp.phone.sipPort(), first));

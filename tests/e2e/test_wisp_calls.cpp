@@ -2,6 +2,7 @@
 // numerically, hang-up from either side, CANCEL, busy, decline, call waiting, auto-answer,
 // DTMF and TCP.
 #include "support/audio_analysis.h"
+#include "support/expect_audio.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 #include "support/wisp_phone.h"
@@ -47,38 +48,6 @@ std::string dump(const WispPhone &p) {
   return (s.ok() ? s->dump() : s.error().message) + "\n" + p.logText();
 }
 
-// The most recent ended call of a phone, once there is one.
-std::optional<Json> lastEndedCall(const WispPhone &p, std::chrono::milliseconds timeout = 5s) {
-  std::optional<Json> found;
-  waitUntil(
-      [&] {
-        auto s = p.status();
-        if (!s.ok())
-          return false;
-        const Json *ended = s->find("ended_calls");
-        if (!ended || !ended->isArray() || ended->asArray().empty())
-          return false;
-        found = ended->asArray().front();
-        return true;
-      },
-      timeout);
-  return found;
-}
-
-void expectHeard(const std::filesystem::path &file, const std::vector<int16_t> &expected,
-                 const std::vector<int16_t> &other, const std::string &who) {
-  ASSERT_TRUE(waitUntil([&] { return std::filesystem::exists(file); }, 5s))
-      << who << ": no recording at " << file;
-  auto wav = WavReader::open(file);
-  ASSERT_TRUE(wav.ok()) << wav.error().message;
-  const MatchReport match = matchLoopedSignal(wav->samples(), expected);
-  EXPECT_GE(match.activeSeconds, 2.0) << who << ": " << match.summary();
-  EXPECT_GE(match.medianWindowCorrelation, 0.9) << who << ": " << match.summary();
-  EXPECT_GE(match.fractionWindowsMatched, 0.8) << who << ": " << match.summary();
-  const MatchReport wrong = matchLoopedSignal(wav->samples(), other);
-  EXPECT_LT(wrong.fractionWindowsMatched, 0.2) << who << " heard the wrong signal: " << wrong.summary();
-}
-
 // Dials and waits until the callee rings; returns the callee's call id.
 int64_t ringFrom(TestPhone &caller, TestPhone &callee, const std::string &target) {
   auto r = caller.phone.command("dial", target);
@@ -115,11 +84,11 @@ TEST(WispCalls, AudioBothWaysCallerHangsUp) {
   ASSERT_TRUE(bob.phone.waitForNoCalls(5s)) << dump(bob.phone);
   ASSERT_TRUE(alice.phone.waitForNoCalls(5s)) << dump(alice.phone);
 
-  auto bobEnd = lastEndedCall(bob.phone);
+  auto bobEnd = bob.phone.waitForEndedCall();
   ASSERT_TRUE(bobEnd);
   EXPECT_EQ(jsonString(*bobEnd, "reason"), "remote hung up");
   EXPECT_GE(bobEnd->find("duration")->asNumber(), 3.5);
-  auto aliceEnd = lastEndedCall(alice.phone);
+  auto aliceEnd = alice.phone.waitForEndedCall();
   ASSERT_TRUE(aliceEnd);
   EXPECT_EQ(jsonString(*aliceEnd, "reason"), "local hang-up");
 
@@ -138,10 +107,11 @@ TEST(WispCalls, CalleeHangsUpOverTcp) {
   std::this_thread::sleep_for(3s);
   ASSERT_TRUE(bob.phone.command("hangup").ok());
   ASSERT_TRUE(alice.phone.waitForNoCalls(5s)) << dump(alice.phone);
-  auto end = lastEndedCall(alice.phone);
+  auto end = alice.phone.waitForEndedCall();
   ASSERT_TRUE(end);
   EXPECT_EQ(jsonString(*end, "reason"), "remote hung up");
-  EXPECT_NE(alice.phone.logText().find("transport=tcp"), std::string::npos) << alice.phone.logText();
+  EXPECT_NE(alice.phone.logText().find("transport=tcp"), std::string::npos)
+      << alice.phone.logText();
   expectHeard(bob.recording, signalA(), signalB(), "bob");
   expectHeard(alice.recording, signalB(), signalA(), "alice");
 }
@@ -155,7 +125,7 @@ TEST(WispCalls, CancelBeforeAnswer) {
   ASSERT_TRUE(alice.phone.waitForCallState("ringing", 5s)) << dump(alice.phone);
   ASSERT_TRUE(alice.phone.command("hangup").ok());
   ASSERT_TRUE(bob.phone.waitForNoCalls(5s)) << dump(bob.phone);
-  auto end = lastEndedCall(bob.phone);
+  auto end = bob.phone.waitForEndedCall();
   ASSERT_TRUE(end);
   EXPECT_EQ(jsonString(*end, "reason"), "cancelled by caller");
   EXPECT_EQ(end->find("duration")->asNumber(), 0.0);
@@ -170,7 +140,7 @@ TEST(WispCalls, DeclineGives603) {
   ringFrom(alice, bob, bob.phone.uri("bob"));
   ASSERT_TRUE(bob.phone.command("hangup").ok());
   ASSERT_TRUE(alice.phone.waitForNoCalls(5s)) << dump(alice.phone);
-  auto end = lastEndedCall(alice.phone);
+  auto end = alice.phone.waitForEndedCall();
   ASSERT_TRUE(end);
   EXPECT_EQ(jsonInt(*end, "sip_code"), 603);
   EXPECT_EQ(jsonString(*end, "reason"), "Decline");
@@ -186,7 +156,7 @@ TEST(WispCalls, BusyWhenCallWaitingIsOffAndSecondCallRingsWhenOn) {
 
   ASSERT_TRUE(carol.phone.command("dial", bob.phone.uri("bob")).ok());
   ASSERT_TRUE(carol.phone.waitForNoCalls(5s)) << dump(carol.phone);
-  auto end = lastEndedCall(carol.phone);
+  auto end = carol.phone.waitForEndedCall();
   ASSERT_TRUE(end);
   EXPECT_EQ(jsonInt(*end, "sip_code"), 486);
   EXPECT_EQ(jsonString(*end, "reason"), "Busy Here");
@@ -296,7 +266,8 @@ TEST(WispCalls, DialingPrefixGoesBeforeNumbersOnly) {
   ASSERT_TRUE(bob.phone.waitForNoCalls(5s));
   r = alice.phone.command("dial", "carol");
   ASSERT_TRUE(r.ok()) << r.describe();
-  EXPECT_NE(r.out.find("sip:carol@" + domain), std::string::npos) << "no prefix on names: " << r.out;
+  EXPECT_NE(r.out.find("sip:carol@" + domain), std::string::npos)
+      << "no prefix on names: " << r.out;
 }
 
 TEST(WispCalls, UnreachablePeerIsReportedNotFatal) {
@@ -307,7 +278,7 @@ TEST(WispCalls, UnreachablePeerIsReportedNotFatal) {
   auto r = alice.phone.command("dial", "sip:nobody@127.0.0.1:9;transport=tcp");
   if (r.ok()) {
     ASSERT_TRUE(alice.phone.waitForNoCalls(10s)) << dump(alice.phone);
-    auto end = lastEndedCall(alice.phone);
+    auto end = alice.phone.waitForEndedCall();
     ASSERT_TRUE(end);
     EXPECT_FALSE(jsonString(*end, "reason").empty());
   } else {

@@ -175,6 +175,27 @@ std::optional<Json> WispPhone::waitForCallState(std::string_view state,
   return found;
 }
 
+std::vector<Json> WispPhone::endedCalls() const {
+  auto s = status();
+  const Json *ended = s.ok() ? s->find("ended_calls") : nullptr;
+  return ended && ended->isArray() ? ended->asArray() : std::vector<Json>{};
+}
+
+std::optional<Json> WispPhone::waitForEndedCall(size_t count,
+                                                std::chrono::milliseconds timeout) const {
+  std::optional<Json> found;
+  waitUntil(
+      [&] {
+        auto ended = endedCalls();
+        if (ended.size() < count)
+          return false;
+        found = ended.front();
+        return true;
+      },
+      timeout);
+  return found;
+}
+
 bool WispPhone::waitForNoCalls(std::chrono::milliseconds timeout) const {
   return waitUntil(
       [&] {

@@ -70,6 +70,12 @@ public:
                                        std::optional<int64_t> id = std::nullopt) const;
   // Polls until the phone reports no calls.
   bool waitForNoCalls(std::chrono::milliseconds timeout) const;
+  // The "ended_calls" array of the status, most recent first (empty if status fails).
+  std::vector<Json> endedCalls() const;
+  // The most recent ended call, once the phone lists at least `count` of them.
+  std::optional<Json>
+  waitForEndedCall(size_t count = 1,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
   const std::filesystem::path &profileDir() const { return dir_; }
   std::filesystem::path logPath() const { return dir_ / "wisp.log"; }       // the phone's log
