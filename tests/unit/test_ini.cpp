@@ -129,6 +129,11 @@ struct BadLine {
   std::string messagePart;
 };
 
+// Shown in test names and failure messages instead of the object's bytes.
+void PrintTo(const BadLine &bad, std::ostream *os) {
+  *os << "line " << bad.line << ": " << bad.messagePart;
+}
+
 class IniSyntaxError : public testing::TestWithParam<BadLine> {};
 
 TEST_P(IniSyntaxError, NamesLineSectionAndKey) {

@@ -190,6 +190,11 @@ struct BadValue {
   std::string messagePart;
 };
 
+// Shown in test names and failure messages instead of the object's bytes.
+void PrintTo(const BadValue &bad, std::ostream *os) {
+  *os << bad.section << "." << bad.key << ": " << bad.messagePart;
+}
+
 class SettingsBadValue : public testing::TestWithParam<BadValue> {};
 
 TEST_P(SettingsBadValue, NamesLineSectionAndKey) {
@@ -277,6 +282,10 @@ struct BadSection {
   std::string name;
   std::string messagePart;
 };
+
+void PrintTo(const BadSection &bad, std::ostream *os) {
+  *os << "[" << bad.name << "]";
+}
 
 class SettingsBadSection : public testing::TestWithParam<BadSection> {};
 
