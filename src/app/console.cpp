@@ -3,10 +3,12 @@
 #include "control/command_parser.h"
 #include "control/executor.h"
 #include "util/callback_guard.h"
+#include "util/log.h"
 
 #include <re.h>
 
 #include <cstdio>
+#include <cstring>
 #include <unistd.h>
 
 namespace wisp {
@@ -48,17 +50,24 @@ std::vector<std::string> splitWords(std::string_view line, std::string *error) {
   return words;
 }
 
-Console::~Console() { stop(); }
+Console::~Console() {
+  stop();
+}
 
 void Console::start() {
   tty_ = isatty(STDIN_FILENO);
   active_ = true;
-  fd_listen(
-      STDIN_FILENO, FD_READ,
-      [](int, void *arg) {
-        guardCallback("console", [&] { static_cast<Console *>(arg)->onReadable(); });
-      },
-      this);
+  if (int err = fd_listen(
+          STDIN_FILENO, FD_READ,
+          [](int, void *arg) {
+            guardCallback("console", [&] { static_cast<Console *>(arg)->onReadable(); });
+          },
+          this);
+      err != 0) {
+    log::warn("console", "cannot read commands from standard input: %s", strerror(err));
+    active_ = false;
+    return;
+  }
   printf("Type a command (help lists them), or exit.\n");
   prompt();
 }

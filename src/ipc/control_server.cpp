@@ -93,12 +93,18 @@ Status ControlServer::listen(const std::filesystem::path &socketPath, RequestHan
   chmod(socketPath.c_str(), 0600);
   path_ = socketPath;
   handler_ = std::move(handler);
-  fd_listen(
+  const int err = fd_listen(
       listenFd_, FD_READ,
       [](int, void *arg) {
         guardCallback("control accept", [&] { static_cast<ControlServer *>(arg)->acceptClient(); });
       },
       this);
+  if (err != 0) {
+    ::close(listenFd_);
+    listenFd_ = -1;
+    ::unlink(socketPath.c_str());
+    return makeError("socket", std::string("cannot watch the control socket: ") + strerror(err));
+  }
   return Ok{};
 }
 
@@ -134,8 +140,14 @@ void ControlServer::acceptClient() {
   client->server = this;
   client->fd = fd;
   Client *raw = client.get();
+  // The loop watches a bounded number of descriptors (libre's fd_setsize): a client it cannot
+  // watch is refused rather than left connected and never served.
+  if (int err = fd_listen(fd, FD_READ, &ControlServer::onFdEvent, raw); err != 0) {
+    log::warn("control", "refused a control connection: %s", strerror(err));
+    ::close(fd);
+    return;
+  }
   clients_.push_back(std::move(client));
-  fd_listen(fd, FD_READ, &ControlServer::onFdEvent, raw);
 }
 
 void ControlServer::onFdEvent(int flags, void *arg) {
