@@ -36,6 +36,8 @@ Result<CliOptions> parseCliOptions(const std::vector<std::string> &args) {
       o.headless = true;
     } else if (a == "--help" || a == "-h") {
       o.help = true;
+    } else if (a == "--register-handlers") {
+      o.registerHandlers = true;
     } else if (a == "--version" || a == "-V") {
       o.version = true;
     } else if (a.size() > 2 && a.starts_with("--")) {
@@ -55,7 +57,9 @@ std::string cliUsage() {
          "  with a command: send it to the running phone, e.g. wisp dial sip:bob@192.0.2.7,\n"
          "    wisp 1234, wisp /answer, wisp hangup --all, wisp status, wisp exit\n"
          "  SPEC: default, null, file:PATH.wav, pulse:NAME, alsa:NAME\n"
-         "  wisp help lists every command.";
+         "  wisp help lists every command.\n"
+         "  wisp [--profile DIR] --register-handlers: open sip:, sips:, tel:, callto:, dial:\n"
+         "    and dialpad: links with Wisp (through xdg-mime).";
 }
 
 } // namespace wisp

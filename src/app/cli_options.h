@@ -1,5 +1,6 @@
 // The wisp command line: options first, then an optional command in the command language.
 //   wisp [--profile DIR] [--audio-in SPEC] [--audio-out SPEC] [--headless] [COMMAND ARGS...]
+//   wisp [--profile DIR] --register-handlers
 #pragma once
 
 #include "config/settings.h"
@@ -19,6 +20,7 @@ struct CliOptions {
   bool headless = false;
   bool help = false;
   bool version = false;
+  bool registerHandlers = false; // --register-handlers: make Wisp the user's handler for sip: etc.
   std::vector<std::string> command; // empty: run the phone
 };
 

@@ -2,6 +2,7 @@
 // same profile (see docs/commands.md).
 #include "app/cli_options.h"
 #include "app/phone.h"
+#include "app/url_handlers.h"
 #include "config/profile.h"
 #include "control/command_parser.h"
 #include "control/executor.h"
@@ -112,7 +113,8 @@ int forwardCommand(const CliOptions &cli, const Profile &profile) {
   if (!phoneIsRunning(profile.socketPath)) {
     if (command->kind != CommandKind::Dial) {
       fprintf(stderr, "wisp: no Wisp phone is running (profile %s); start one with: wisp%s\n",
-              profile.dir.c_str(), cli.profileDir ? (" --profile " + profile.dir.string()).c_str() : "");
+              profile.dir.c_str(),
+              cli.profileDir ? (" --profile " + profile.dir.string()).c_str() : "");
       return kNotRunning;
     }
     if (auto prepared = prepareProfile(profile); !prepared) {
@@ -145,6 +147,27 @@ int forwardCommand(const CliOptions &cli, const Profile &profile) {
   return kCommandFailed;
 }
 
+// `wisp --register-handlers`: links open in this wisp (and this profile, if given).
+int registerHandlers(const CliOptions &cli) {
+  std::error_code ec;
+  const auto program = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    fprintf(stderr, "wisp: cannot find the wisp program: %s\n", ec.message().c_str());
+    return kCommandFailed;
+  }
+  std::optional<std::filesystem::path> profileDir;
+  if (cli.profileDir)
+    profileDir = std::filesystem::absolute(*cli.profileDir);
+  auto done = registerUrlHandlers(program, profileDir);
+  if (!done) {
+    fprintf(stderr, "wisp: %s\n", done.error().message.c_str());
+    return kCommandFailed;
+  }
+  printf("Wisp now opens sip:, sips:, tel:, callto:, dial: and dialpad: links (%s)\n",
+         done->desktopFile.c_str());
+  return kOk;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -162,7 +185,15 @@ int main(int argc, char **argv) {
     printf("wisp %s\n", WISP_VERSION);
     return kOk;
   }
-  auto profile = resolveProfile(cli->profileDir, currentExecutableDir(), ProfileEnv::fromEnvironment());
+  if (cli->registerHandlers) {
+    if (!cli->command.empty()) {
+      fprintf(stderr, "wisp: --register-handlers takes no command\n");
+      return kUsage;
+    }
+    return registerHandlers(*cli);
+  }
+  auto profile =
+      resolveProfile(cli->profileDir, currentExecutableDir(), ProfileEnv::fromEnvironment());
   if (!profile) {
     fprintf(stderr, "wisp: %s\n", profile.error().message.c_str());
     return kUsage;

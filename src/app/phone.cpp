@@ -1,10 +1,13 @@
 #include "app/phone.h"
 
 #include "app/console.h"
+#include "config/ini_edit.h"
+#include "control/dial_plan.h"
 #include "control/dial_target.h"
 #include "control/executor.h"
 #include "media/audio_endpoints.h"
 #include "media/wav_file.h"
+#include "util/atomic_file.h"
 #include "util/callback_guard.h"
 #include "util/log.h"
 
@@ -12,6 +15,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <strings.h>
 #include <unistd.h>
 
 namespace wisp {
@@ -143,8 +147,7 @@ int Phone::run() {
     console_ = std::make_unique<Console>(*this);
     console_->start();
   }
-  log::info("phone", "Wisp %s ready (profile %s)", WISP_VERSION,
-            options_.profile.dir.c_str());
+  log::info("phone", "Wisp %s ready (profile %s)", WISP_VERSION, options_.profile.dir.c_str());
 
   g_phone = this;
   re_main([](int sig) {
@@ -317,11 +320,16 @@ Result<Reply> Phone::dial(const std::string &target, const std::optional<std::st
     const AccountSettings &as = acc->settings();
     ctx.defaultDomain = as.domain.empty() ? as.server : as.domain;
     ctx.transport = std::string(toString(as.transport));
-    // MicroSIP's dialingPrefix: put in front of dialled numbers (not of names or URIs).
-    const bool isNumber = !target.empty() && target.find_first_not_of("0123456789+*#") ==
-                                                 std::string::npos;
-    if (isNumber)
-      number = as.dialingPrefix + target;
+    // MicroSIP's dialingPrefix, then its dialPlan: for numbers and user names, not for
+    // URIs or user@host, which are dialled as written.
+    const bool isUriOrAddress = target.find_first_of(":@") != std::string::npos;
+    if (!isUriOrAddress) {
+      auto rewritten = applyDialingRules(target, as.dialingPrefix, as.dialPlan);
+      if (!rewritten)
+        return makeError(rewritten.error().code,
+                         "account " + std::to_string(acc->id()) + ": " + rewritten.error().message);
+      number = *rewritten;
+    }
   }
   auto uri = resolveDialTarget(number, ctx);
   if (!uri)
@@ -434,6 +442,78 @@ Result<Reply> Phone::hangupAll() {
                Json::object().set("count", count)};
 }
 
+namespace {
+Reply countReply(int count, const char *what) {
+  return Reply{std::to_string(count) + (count == 1 ? " call " : " calls ") + what,
+               Json::object().set("count", count)};
+}
+} // namespace
+
+Result<Reply> Phone::hangupIncoming() {
+  int count = 0;
+  for (Call *c : ua_.calls())
+    if (c->direction() == CallDirection::Incoming && c->state() == CallState::Ringing) {
+      c->hangup(); // 603 Decline
+      ++count;
+    }
+  return countReply(count, "rejected");
+}
+
+Result<Reply> Phone::hangupCalling() {
+  int count = 0;
+  for (Call *c : ua_.calls())
+    if (c->direction() == CallDirection::Outgoing && c->state() != CallState::Established) {
+      c->hangup(); // CANCEL
+      ++count;
+    }
+  return countReply(count, "cancelled");
+}
+
+Result<Reply> Phone::selectAccount(const std::string &account) {
+  int id = 0;
+  std::string label = "local";
+  if (account != "0" && strcasecmp(account.c_str(), "local") != 0) {
+    const Account *a = accounts_.find(account);
+    if (!a)
+      return makeError("no_such_account", "there is no account \"" + account +
+                                              "\" (accounts are numbered as in wisp.ini)");
+    id = a->id();
+    label = a->label();
+  }
+  settings_.accountId = id;
+  return Reply{"account " + std::to_string(id) + " (" + label + ") is now the default for calls",
+               Json::object().set("account", id)};
+}
+
+// MicroSIP's /password:SECRET: the default account's password, saved in wisp.ini (only that
+// line changes: the user's comments and layout stay), then applied like a reload.
+Result<Reply> Phone::setPassword(const std::string &secret) {
+  if (shuttingDown_)
+    return makeError("shutting_down", "the phone is shutting down");
+  const int id = settings_.accountId;
+  if (id == 0 || !accounts_.byId(id))
+    return makeError("no_account", "the default account is the local account (calls by IP), "
+                                   "which has no password; choose one first: wisp account N");
+  const auto &path = options_.profile.configFile;
+  auto text = readFile(path);
+  if (!text)
+    return makeError("config", "cannot read " + path.string() + ": " + text.error().message);
+  auto edited = setIniValue(*text, "Account" + std::to_string(id), "password", secret);
+  if (!edited)
+    return makeError(edited.error().code, "cannot save the password in " + path.string() + ": " +
+                                              edited.error().message + "; nothing was changed");
+  if (Status s = writeFileAtomically(path, *edited); !s)
+    return makeError("config", "cannot save the password: " + s.error().message);
+  auto reloaded = reload();
+  if (!reloaded)
+    return makeError(reloaded.error().code, "the password was saved in " + path.string() +
+                                                " but not applied: " + reloaded.error().message);
+  if (accounts_.byId(id))
+    settings_.accountId = id; // a reload reads accountId from the file; keep the selection
+  return Reply{"account " + std::to_string(id) + ": password saved in " + path.string(),
+               Json::object().set("account", id)};
+}
+
 Result<Reply> Phone::sendDtmf(const std::string &digits, std::optional<int> id) {
   auto call = pickCall(id, "send DTMF to");
   if (!call)
@@ -472,7 +552,8 @@ Result<Reply> Phone::reload() {
                Json::object().set("changed", changed)};
 }
 
-Result<std::vector<Account *>> Phone::pickAccounts(const std::optional<std::string> &account) const {
+Result<std::vector<Account *>>
+Phone::pickAccounts(const std::optional<std::string> &account) const {
   std::vector<Account *> out;
   if (account) {
     Account *a = accounts_.find(*account);
@@ -526,9 +607,7 @@ Result<Reply> Phone::exit() {
   // Reply first; shut down from a fresh loop iteration.
   tmr_start(
       &exitTimer_, 0,
-      [](void *arg) {
-        guardCallback("exit", [&] { static_cast<Phone *>(arg)->beginShutdown(); });
-      },
+      [](void *arg) { guardCallback("exit", [&] { static_cast<Phone *>(arg)->beginShutdown(); }); },
       this);
   return Reply{"exiting", Json()};
 }
@@ -546,6 +625,7 @@ void Phone::beginShutdown() {
 Json Phone::snapshot() const {
   Json j = Json::object();
   j.set("version", WISP_VERSION);
+  j.set("api_version", 0); // docs/api.md
   j.set("pid", int64_t(getpid()));
   j.set("profile", options_.profile.dir.string());
   Json listen = Json::array();

@@ -41,6 +41,10 @@ public:
   Result<Reply> answer(std::optional<int> call) override;
   Result<Reply> hangup(std::optional<int> call) override;
   Result<Reply> hangupAll() override;
+  Result<Reply> hangupIncoming() override;
+  Result<Reply> hangupCalling() override;
+  Result<Reply> selectAccount(const std::string &account) override;
+  Result<Reply> setPassword(const std::string &secret) override;
   Result<Reply> sendDtmf(const std::string &digits, std::optional<int> call) override;
   Result<Reply> reload() override;
   Result<Reply> registerAccount(const std::optional<std::string> &account) override;

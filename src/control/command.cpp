@@ -27,9 +27,9 @@ constexpr std::array kKinds = {
     KindInfo{K::Hangup, "hangup", "wisp hangup [CALL|--all]", "end, reject or cancel a call", true},
     KindInfo{K::HangupAll, "hangup-all", "wisp hangup --all", "end every call", true},
     KindInfo{K::HangupIncoming, "hangup-incoming", "wisp hangup-incoming",
-             "reject every ringing incoming call", false},
+             "reject every ringing incoming call", true},
     KindInfo{K::HangupCalling, "hangup-calling", "wisp hangup-calling",
-             "cancel every outgoing call not answered yet", false},
+             "cancel every outgoing call not answered yet", true},
     KindInfo{K::Dtmf, "dtmf", "wisp dtmf DIGITS [CALL]", "send DTMF digits (0-9 * # A-D)", true},
     KindInfo{K::Status, "status", "wisp status [--json]", "show the accounts and calls", true},
     KindInfo{K::Reload, "reload", "wisp reload", "re-read the configuration", true},
@@ -42,9 +42,9 @@ constexpr std::array kKinds = {
     KindInfo{K::Transfer, "transfer", "wisp transfer TARGET [CALL]",
              "transfer a call to TARGET (blind transfer)", false},
     KindInfo{K::SelectAccount, "account", "wisp account N|LABEL",
-             "make an account the default for calls", false},
+             "make an account the default for calls (until restart or reload)", true},
     KindInfo{K::SetPassword, "password", "wisp password SECRET",
-             "set the default account's password", false},
+             "set the default account's password and save it in wisp.ini", true},
     KindInfo{K::MicMute, "mute", "wisp mute", "mute the microphone", false},
     KindInfo{K::MicUnmute, "unmute", "wisp unmute", "unmute the microphone", false},
     KindInfo{K::MicMuteToggle, "mute-toggle", "wisp mute-toggle",
@@ -66,6 +66,8 @@ constexpr std::array kKinds = {
              "register an account (or every account) with its server now", true},
     KindInfo{K::Unregister, "unregister", "wisp unregister [ACCOUNT]",
              "remove an account's (or every account's) registration", true},
+    KindInfo{K::Message, "message", "wisp message TARGET TEXT...",
+             "send a text message (SIP MESSAGE)", false},
 };
 
 constexpr bool tableMatchesEnum() {
@@ -77,7 +79,7 @@ constexpr bool tableMatchesEnum() {
   return true;
 }
 static_assert(tableMatchesEnum(), "kKinds must list every CommandKind in declaration order");
-static_assert(kKinds.back().kind == K::Unregister, "kKinds must end with the last CommandKind");
+static_assert(kKinds.back().kind == K::Message, "kKinds must end with the last CommandKind");
 
 constexpr std::array<CommandKind, kKinds.size()> makeKindList() {
   std::array<CommandKind, kKinds.size()> kinds{};
@@ -204,6 +206,9 @@ std::vector<std::string> toArgv(const Command &command) {
     break;
   case K::SetPassword:
     argv = {"password", command.secret};
+    break;
+  case K::Message:
+    argv = {"message", command.target, command.text};
     break;
   case K::Volume:
     argv = {"volume", std::to_string(command.volume)};

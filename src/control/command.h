@@ -44,6 +44,7 @@ enum class CommandKind {
   Show,
   Register,
   Unregister,
+  Message,
 };
 
 // Every kind, in declaration order (for tables, help and tests).
@@ -52,8 +53,8 @@ std::span<const CommandKind> allCommandKinds();
 // Only the fields a kind uses are set; the others keep their defaults.
 struct Command {
   CommandKind kind = CommandKind::Help;
-  // Dial, Transfer: what to call, normalized by parseDialInput() (a sip:/sips: URI, user@host,
-  // a phone number or a user name); resolveDialTarget() turns it into a request URI.
+  // Dial, Transfer, Message: what to call, normalized by parseDialInput() (a sip:/sips: URI,
+  // user@host, a phone number or a user name); resolveDialTarget() turns it into a request URI.
   std::string target;
   // Dial: DTMF groups to send once the call is up ("1234,,56#" gives {"", "56#"}); each
   // group waits one pause first, so an empty group is an extra pause.
@@ -65,6 +66,7 @@ struct Command {
   std::optional<int> call;
   std::string digits;                   // Dtmf: 0-9 * # A-D, upper case
   std::string secret;                   // SetPassword
+  std::string text;                     // Message: the text to send
   std::optional<CommandKind> helpTopic; // Help: the command asked about
   bool json = false;                    // Status: machine-readable output
   int volume = -1;                      // Volume: 0..100

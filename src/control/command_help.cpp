@@ -78,6 +78,11 @@ std::string helpText() {
     forms.push_back(withoutWisp(alias.usage));
   }
   appendWrapped(text, forms, "  ");
+  text += "\nOther softphones' forms:\n";
+  appendWrapped(text,
+                {"action:dial?number=NUMBER", "action:answer", "action:hangup", "[Dial(NUMBER)]",
+                 "[Answer]", "[Hangup]", "NUMBER TEXT (message)"},
+                "  ");
   return text + "\nRun \"wisp help COMMAND\" for one command's synonyms.\n";
 }
 

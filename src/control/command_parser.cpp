@@ -222,6 +222,26 @@ Result<Command> parseSingleValue(CommandKind kind, Words args, std::string_view 
   return command;
 }
 
+// "wisp message TARGET TEXT...": the words after the target are the text, joined by spaces
+// (MicroSIP's "NUMBER text" form gives the same command).
+Result<Command> parseMessage(std::string_view typedTarget, Words textWords) {
+  if (textWords.empty()) {
+    return makeError(kMissingArgument,
+                     "message needs a target and a text, e.g. wisp message 1234 hello");
+  }
+  Result<Command> command = withTarget(commandOf(K::Message), typedTarget, false);
+  if (!command) {
+    return command;
+  }
+  for (const std::string &word : textWords) {
+    if (!command->text.empty()) {
+      command->text += ' ';
+    }
+    command->text += word;
+  }
+  return command;
+}
+
 std::vector<std::string_view> nativeNames() {
   std::vector<std::string_view> names;
   for (CommandKind kind : allCommandKinds()) {
@@ -322,6 +342,11 @@ Result<Command> parseNative(CommandKind kind, Words args) {
   }
   case K::Volume:
     return parseVolume(args);
+  case K::Message:
+    if (args.empty()) {
+      return parseMessage("", args);
+    }
+    return parseMessage(args[0], args.subspan(1));
   default:
     if (!args.empty()) {
       return tooMany(kind, args);
@@ -368,7 +393,89 @@ Result<Command> parseAlias(std::string_view word, const AliasMatch &match, Words
   return commandOf(alias.kind);
 }
 
+// The control forms of other softphones' documentation: "action:dial?number=1234",
+// "action:answer", "action:hangup".
+Result<Command> parseActionUri(std::string_view word, Words rest) {
+  static const std::vector<std::string_view> kForms = {"action:dial?number=NUMBER", "action:answer",
+                                                       "action:hangup"};
+  std::string_view body = word.substr(std::string_view("action:").size());
+  std::size_t question = body.find('?');
+  std::string name = toLowerAscii(body.substr(0, question));
+  std::string_view query =
+      question == std::string_view::npos ? std::string_view() : body.substr(question + 1);
+  if (!rest.empty()) {
+    return tooMany(word, "wisp action:dial?number=NUMBER", rest);
+  }
+  if (name == "answer" || name == "hangup") {
+    if (!query.empty()) {
+      return makeError(kBadArgument, quoted(word) + ": action:" + name + " takes no parameters");
+    }
+    return commandOf(name == "answer" ? K::Answer : K::Hangup);
+  }
+  if (name != "dial") {
+    return makeError(kUnknownCommand, unknownMessage("unknown action", word, kForms));
+  }
+  std::optional<std::string> number;
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    std::size_t eq = pair.find('=');
+    if (toLowerAscii(pair.substr(0, eq)) == "number" && eq != std::string_view::npos) {
+      Result<std::string> decoded = percentDecodeQueryValue(pair.substr(eq + 1));
+      if (!decoded) {
+        return makeError(kBadArgument, quoted(word) + ": " + decoded.error().message);
+      }
+      number = std::move(decoded).value();
+    }
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  if (!number || number->empty()) {
+    return makeError(kMissingArgument,
+                     quoted(word) + " needs a number, e.g. wisp action:dial?number=1234");
+  }
+  return withTarget(commandOf(K::Dial), *number, true);
+}
+
+// "[Dial(5551234)]", "[Answer]", "[Hangup]": bracketed commands, names in any case.
+Result<Command> parseBracketCommand(std::string_view word, Words rest) {
+  static const std::vector<std::string_view> kForms = {"[Dial(NUMBER)]", "[Answer]", "[Hangup]"};
+  std::string_view inner = word.substr(1, word.size() - 2);
+  std::size_t open = inner.find('(');
+  std::string name = toLowerAscii(inner.substr(0, open));
+  if (!rest.empty()) {
+    return tooMany(word, "wisp \"[Dial(NUMBER)]\"", rest);
+  }
+  if (open == std::string_view::npos && (name == "answer" || name == "hangup")) {
+    return commandOf(name == "answer" ? K::Answer : K::Hangup);
+  }
+  if (name == "dial" && open != std::string_view::npos && inner.ends_with(")")) {
+    std::string_view number = inner.substr(open + 1, inner.size() - open - 2);
+    if (number.empty()) {
+      return makeError(kMissingArgument, quoted(word) + " needs a number, e.g. [Dial(1234)]");
+    }
+    return withTarget(commandOf(K::Dial), number, true);
+  }
+  return makeError(kUnknownCommand, unknownMessage("unknown command", word, kForms));
+}
+
 } // namespace
+
+Result<std::string> percentDecodeQueryValue(std::string_view value) {
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] != '%') {
+      out += value[i];
+      continue;
+    }
+    if (i + 2 >= value.size() || !isAsciiHexDigit(value[i + 1]) || !isAsciiHexDigit(value[i + 2])) {
+      return makeError(kBadArgument, "malformed percent-escape (write '%' as %25)");
+    }
+    auto hex = [](char c) { return isAsciiDigit(c) ? c - '0' : toLowerAscii(c) - 'a' + 10; };
+    out += static_cast<char>(hex(value[i + 1]) * 16 + hex(value[i + 2]));
+    i += 2;
+  }
+  return out;
+}
 
 Result<Command> parseCommand(const std::vector<std::string> &argv) {
   if (argv.empty() || argv[0].empty()) {
@@ -398,9 +505,15 @@ Result<Command> parseCommand(const std::vector<std::string> &argv) {
     }
     return parseAlias(word, match, rest);
   }
+  if (toLowerAscii(word).starts_with("action:")) {
+    return parseActionUri(word, rest);
+  }
+  if (word.size() >= 2 && word.front() == '[' && word.back() == ']') {
+    return parseBracketCommand(word, rest);
+  }
   if (looksLikeDialTarget(word)) {
     if (!rest.empty()) {
-      return tooMany("dial (wisp TARGET)", usage(K::Dial), rest);
+      return parseMessage(word, rest); // MicroSIP: "NUMBER text" sends a SIP MESSAGE
     }
     return withTarget(commandOf(K::Dial), word, true);
   }

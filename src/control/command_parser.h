@@ -7,6 +7,7 @@
 #include "util/result.h"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wisp {
@@ -15,6 +16,10 @@ namespace wisp {
 // Error codes: "unknown_command" (the message suggests the nearest command and how to call
 // a user with that name), "bad_argument", "missing_argument", "too_many_arguments".
 Result<Command> parseCommand(const std::vector<std::string> &argv);
+
+// Decodes %XX escapes of a URL query value ("%2B1555" gives "+1555"); '+' stays '+' (it
+// starts phone numbers). Error "bad_argument" for a malformed escape.
+Result<std::string> percentDecodeQueryValue(std::string_view value);
 
 // The command reference that `help` shows.
 std::string helpText();

@@ -7,12 +7,53 @@
 namespace wisp {
 namespace {
 
+// Refused, never accepted and ignored: the message names the missing feature.
 Result<Reply> notAvailable(const Command &command) {
-  return makeError("not_available", "\"" + std::string(commandName(command.kind)) +
-                                        "\" is not available yet in this version of Wisp");
+  using K = CommandKind;
+  std::string feature;
+  switch (command.kind) {
+  case K::Minimize:
+  case K::Show:
+    return makeError("not_available",
+                     "\"" + std::string(commandName(command.kind)) +
+                         "\" is not available: this version of Wisp has no window to hide or show");
+  case K::Hold:
+  case K::Unhold:
+  case K::HoldToggle:
+    feature = "call hold";
+    break;
+  case K::Transfer:
+    feature = "call transfer";
+    break;
+  case K::Message:
+    feature = "text messages (SIP MESSAGE)";
+    break;
+  case K::Volume:
+  case K::MicUp:
+  case K::MicDown:
+  case K::SpeakerUp:
+  case K::SpeakerDown:
+    feature = "volume control";
+    break;
+  default:
+    feature = "muting";
+    break;
+  }
+  return makeError("not_available", "\"" + std::string(commandName(command.kind)) + "\": " +
+                                        feature + " is not available yet in this version of Wisp");
 }
 
-std::string str(const Json *j) { return j && j->isString() ? j->asString() : std::string(); }
+// The snapshot comes from our own phone, but formatting must not trust its shape: a missing
+// member reads as "" or 0.
+std::string str(const Json *j) {
+  return j && j->isString() ? j->asString() : std::string();
+}
+long long integer(const Json *j) {
+  return j ? j->asInt().value_or(0) : 0;
+}
+double number(const Json *j) {
+  return j ? j->asNumber() : 0.0;
+}
 
 } // namespace
 
@@ -28,6 +69,14 @@ Result<Reply> execute(PhoneControl &phone, const Command &command) {
     return phone.hangup(command.call);
   case CommandKind::HangupAll:
     return phone.hangupAll();
+  case CommandKind::HangupIncoming:
+    return phone.hangupIncoming();
+  case CommandKind::HangupCalling:
+    return phone.hangupCalling();
+  case CommandKind::SelectAccount:
+    return phone.selectAccount(command.account.value_or(""));
+  case CommandKind::SetPassword:
+    return phone.setPassword(command.secret);
   case CommandKind::Dtmf:
     return phone.sendDtmf(command.digits, command.call);
   case CommandKind::Status: {
@@ -53,15 +102,15 @@ std::string formatStatus(const Json &snap) {
   std::string out;
   char line[512];
   snprintf(line, sizeof line, "Wisp %s, pid %lld\n", str(snap.find("version")).c_str(),
-           static_cast<long long>(snap.find("pid") ? snap.find("pid")->asInt().value_or(0) : 0));
+           integer(snap.find("pid")));
   out += line;
   if (const Json *listen = snap.find("listen"); listen && listen->isArray())
     for (const Json &l : listen->asArray())
       out += "  listening: " + str(l.find("transport")) + " " + str(l.find("address")) + "\n";
   if (const Json *accounts = snap.find("accounts"); accounts && accounts->isArray())
     for (const Json &a : accounts->asArray())
-      out += "  account " + std::to_string(a.find("id")->asInt().value_or(0)) + " " +
-             str(a.find("label")) + ": " + str(a.find("uri")) + " (" + str(a.find("registration")) +
+      out += "  account " + std::to_string(integer(a.find("id"))) + " " + str(a.find("label")) +
+             ": " + str(a.find("uri")) + " (" + str(a.find("registration")) +
              (a.find("reason") ? ": " + str(a.find("reason")) : std::string()) + ")\n";
   const Json *calls = snap.find("calls");
   if (!calls || !calls->isArray() || calls->asArray().empty()) {
@@ -69,13 +118,12 @@ std::string formatStatus(const Json &snap) {
     return out;
   }
   for (const Json &c : calls->asArray()) {
-    snprintf(line, sizeof line, "  call %lld: %s %s %s, %s, %s, %.0f s",
-             static_cast<long long>(c.find("id")->asInt().value_or(0)),
+    snprintf(line, sizeof line, "  call %lld: %s %s %s, %s, %s, %.0f s", integer(c.find("id")),
              str(c.find("direction")).c_str(),
-             str(c.find("direction")) == "incoming" ? "from" : "to",
-             str(c.find("remote")).c_str(), str(c.find("state")).c_str(),
+             str(c.find("direction")) == "incoming" ? "from" : "to", str(c.find("remote")).c_str(),
+             str(c.find("state")).c_str(),
              str(c.find("codec")).empty() ? "no codec yet" : str(c.find("codec")).c_str(),
-             c.find("duration") ? c.find("duration")->asNumber() : 0.0);
+             number(c.find("duration")));
     out += line;
     if (&c != &calls->asArray().back())
       out += "\n";

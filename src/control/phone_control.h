@@ -25,6 +25,15 @@ public:
   virtual Result<Reply> answer(std::optional<int> call) = 0;
   virtual Result<Reply> hangup(std::optional<int> call) = 0;
   virtual Result<Reply> hangupAll() = 0;
+  // Rejects every ringing incoming call (MicroSIP's /hangupincoming).
+  virtual Result<Reply> hangupIncoming() = 0;
+  // Cancels every outgoing call not answered yet (MicroSIP's /hangupcalling).
+  virtual Result<Reply> hangupCalling() = 0;
+  // Makes an account (number or label; "0" or "local" = calls by IP) the default for calls
+  // until the phone restarts or reloads wisp.ini.
+  virtual Result<Reply> selectAccount(const std::string &account) = 0;
+  // Sets the default account's password, saves it in wisp.ini and registers again.
+  virtual Result<Reply> setPassword(const std::string &secret) = 0;
   virtual Result<Reply> sendDtmf(const std::string &digits, std::optional<int> call) = 0;
   virtual Result<Reply> reload() = 0;
   // account unset: every account that has a server.

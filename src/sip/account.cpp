@@ -22,13 +22,18 @@ std::string describeTransportError(int err) {
   case ECONNREFUSED:
   case ECONNRESET:
   case ENETUNREACH:
-  case EHOSTUNREACH: return "server unreachable";
+  case EHOSTUNREACH:
+    return "server unreachable";
   case EDESTADDRREQ:
-  case ENOENT: return "DNS lookup failed";
-  case EPROTO: return "TLS certificate rejected";
+  case ENOENT:
+    return "DNS lookup failed";
+  case EPROTO:
+    return "TLS certificate rejected";
   case ENOSYS:
-  case EPROTONOSUPPORT: return "transport not available";
-  default: return std::string("registration failed: ") + strerror(err);
+  case EPROTONOSUPPORT:
+    return "transport not available";
+  default:
+    return std::string("registration failed: ") + strerror(err);
   }
 }
 
@@ -52,11 +57,16 @@ std::vector<std::string> splitWords(const std::string &s) {
 
 std::string_view toString(RegistrationState state) {
   switch (state) {
-  case RegistrationState::Off: return "off";
-  case RegistrationState::Registering: return "registering";
-  case RegistrationState::Registered: return "registered";
-  case RegistrationState::Failed: return "failed";
-  case RegistrationState::Unregistered: return "unregistered";
+  case RegistrationState::Off:
+    return "off";
+  case RegistrationState::Registering:
+    return "registering";
+  case RegistrationState::Registered:
+    return "registered";
+  case RegistrationState::Failed:
+    return "failed";
+  case RegistrationState::Unregistered:
+    return "unregistered";
   }
   return "?";
 }
@@ -84,9 +94,12 @@ std::string Account::label() const {
 
 std::string Account::transportParam() const {
   switch (settings_.transport) {
-  case SipTransport::Tcp: return ";transport=tcp";
-  case SipTransport::Tls: return ";transport=tls";
-  default: return "";
+  case SipTransport::Tcp:
+    return ";transport=tcp";
+  case SipTransport::Tls:
+    return ";transport=tls";
+  default:
+    return "";
   }
 }
 
@@ -97,7 +110,9 @@ std::string Account::contactUserPrefix() const {
   return settings_.username + "-" + std::to_string(id()) + "-";
 }
 
-std::string Account::contactUser() const { return contactUserPrefix() + registrationTag_; }
+std::string Account::contactUser() const {
+  return contactUserPrefix() + registrationTag_;
+}
 
 std::string Account::aor() const {
   const std::string &domain = settings_.domain.empty() ? settings_.server : settings_.domain;
@@ -116,6 +131,7 @@ CallIdentity Account::callIdentity() const {
     c.routes.push_back("sip:" + p + transportParam());
   c.authUser = settings_.authId.empty() ? settings_.username : settings_.authId;
   c.password = settings_.password;
+  c.hideIdentity = settings_.hideCallerId;
   return c;
 }
 
@@ -144,12 +160,11 @@ void Account::registerNow() {
   credentials_ = makeCredentials(settings_.authId.empty() ? settings_.username : settings_.authId,
                                  settings_.password, true);
   sipreg *reg = nullptr;
-  int err = sipreg_register(
-      &reg, stack_, registrar.c_str(), me.c_str(),
-      settings_.displayName.empty() ? nullptr : settings_.displayName.c_str(), me.c_str(),
-      uint32_t(settings_.registerRefresh), contactUser().c_str(), routes.data(),
-      uint32_t(routes.size()), 0, &answerChallenge, credentials_.get(), true,
-      &Account::onResponse, this, nullptr, nullptr);
+  int err = sipreg_register(&reg, stack_, registrar.c_str(), me.c_str(),
+                            settings_.displayName.empty() ? nullptr : settings_.displayName.c_str(),
+                            me.c_str(), uint32_t(settings_.registerRefresh), contactUser().c_str(),
+                            routes.data(), uint32_t(routes.size()), 0, &answerChallenge,
+                            credentials_.get(), true, &Account::onResponse, this, nullptr, nullptr);
   if (err) {
     fail(describeTransportError(err), false);
     return;
@@ -264,16 +279,15 @@ void Account::sendKeepalive() {
     routePl = toPl(identity.routes.front());
     uri_decode(&route, &routePl);
   }
-  int err = sip_requestf(&keepalive_, stack_, true, "OPTIONS", target.c_str(),
-                         viaProxy ? &route : nullptr, nullptr, nullptr,
-                         &Account::onKeepaliveResponse, this,
-                         "To: <%s>\r\n"
-                         "From: <%s>;tag=%016llx\r\n"
-                         "Call-ID: %016llx\r\n"
-                         "CSeq: 1 OPTIONS\r\n"
-                         "Content-Length: 0\r\n\r\n",
-                         target.c_str(), me.c_str(), (unsigned long long)rand_u64(),
-                         (unsigned long long)rand_u64());
+  int err = sip_requestf(
+      &keepalive_, stack_, true, "OPTIONS", target.c_str(), viaProxy ? &route : nullptr, nullptr,
+      nullptr, &Account::onKeepaliveResponse, this,
+      "To: <%s>\r\n"
+      "From: <%s>;tag=%016llx\r\n"
+      "Call-ID: %016llx\r\n"
+      "CSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n",
+      target.c_str(), me.c_str(), (unsigned long long)rand_u64(), (unsigned long long)rand_u64());
   if (err) {
     fail(describeTransportError(err), false);
     return;

@@ -12,6 +12,7 @@ namespace {
 constexpr uint64_t kRingTimeoutMs = 180 * 1000;
 
 constexpr const char *kAllowHeader = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n";
+constexpr const char *kAnonymousUri = "sip:anonymous@anonymous.invalid"; // RFC 3323
 
 std::string describeError(int err) {
   switch (err) {
@@ -77,7 +78,8 @@ Call::~Call() {
 }
 
 Status Call::prepareMedia() {
-  const std::string cname = identity_.aor();
+  // RTCP's CNAME would give a hidden caller away.
+  const std::string cname = identity_.hideIdentity ? kAnonymousUri : identity_.aor();
   if (Status s = stream_.open(ctx_.mediaIp, ctx_.rtpPortMin, ctx_.rtpPortMax, cname); !s)
     return s;
   auto sdp = SdpNegotiator::create(ctx_.mediaIp, stream_.localPort(), ctx_.codecs);
@@ -96,18 +98,23 @@ Status Call::dial(const std::string &targetUri) {
     return offer.error();
 
   const CallIdentity &me = identity_;
-  const std::string from = me.aor();
+  // hideCID: the callee sees "Anonymous" (RFC 3323 section 4.1.1.3); the provider learns who
+  // we are from P-Preferred-Identity and still authenticates us with our credentials.
+  const std::string from = me.hideIdentity ? kAnonymousUri : me.aor();
+  const std::string displayName = me.hideIdentity ? "Anonymous" : me.displayName;
+  std::string headers = kAllowHeader;
+  if (me.hideIdentity)
+    headers += "Privacy: id\r\nP-Preferred-Identity: <" + me.aor() + ">\r\n";
   std::vector<const char *> routes;
   for (const auto &r : me.routes)
     routes.push_back(r.c_str());
   sipsess *sess = nullptr;
-  int err =
-      sipsess_connect(&sess, ctx_.sessions, targetUri.c_str(),
-                      me.displayName.empty() ? nullptr : me.displayName.c_str(), from.c_str(),
-                      me.contactUser.c_str(), routes.data(), uint32_t(routes.size()),
-                      "application/sdp", offer->get(), &answerChallenge, credentials_.get(), true,
-                      &Call::onOffer, &Call::onAnswer, &Call::onProgress, &Call::onEstablished,
-                      nullptr, nullptr, &Call::onClose, this, "%s", kAllowHeader);
+  int err = sipsess_connect(
+      &sess, ctx_.sessions, targetUri.c_str(), displayName.empty() ? nullptr : displayName.c_str(),
+      from.c_str(), me.hideIdentity ? "anonymous" : me.contactUser.c_str(), routes.data(),
+      uint32_t(routes.size()), "application/sdp", offer->get(), &answerChallenge,
+      credentials_.get(), true, &Call::onOffer, &Call::onAnswer, &Call::onProgress,
+      &Call::onEstablished, nullptr, nullptr, &Call::onClose, this, "%s", headers.c_str());
   if (err)
     return makeError("dial_failed", "cannot call " + targetUri + ": " + describeError(err));
   session_.reset(sess);

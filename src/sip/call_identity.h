@@ -14,11 +14,14 @@ struct CallIdentity {
   std::string accountLabel; // "local" or the account's label
   std::string user = "wisp";
   std::string displayName;
-  std::string domain;       // host part of our address of record; empty: our own address
-  std::string contactUser;  // user part of our Contact; routes incoming calls to the account
+  std::string domain;              // host part of our address of record; empty: our own address
+  std::string contactUser;         // user part of our Contact; routes incoming calls to the account
   std::vector<std::string> routes; // outbound proxies, as loose-routing SIP URIs (no ;lr)
-  std::string authUser;     // empty: we cannot answer challenges
+  std::string authUser;            // empty: we cannot answer challenges
   std::string password;
+  // MicroSIP's hideCID: outgoing calls show an anonymous From (RFC 3323 "Privacy: id") and
+  // carry the real address in P-Preferred-Identity (RFC 3325) for the provider.
+  bool hideIdentity = false;
 
   std::string aor() const { return "sip:" + user + "@" + domain; }
 };

@@ -118,10 +118,56 @@ TEST(CommandParser, UrlHandlerSchemes) {
   EXPECT_EQ(parseOk({"tel:+1-555-1234,,9"}), dialCommand("+15551234", {"", "9"}));
 }
 
-TEST(CommandParser, LoneTargetWithMoreWordsIsAnError) {
-  Error error = parseError({"1234", "5678"});
-  EXPECT_EQ(error.code, "too_many_arguments");
-  EXPECT_TRUE(contains(error.message, "dial")) << error.message;
+// MicroSIP: "NUMBER text" sends the text as a SIP MESSAGE.
+TEST(CommandParser, LoneTargetWithMoreWordsIsAMessage) {
+  Command message = parseOk({"1234", "hello", "there"});
+  EXPECT_EQ(message.kind, K::Message);
+  EXPECT_EQ(message.target, "1234");
+  EXPECT_EQ(message.text, "hello there");
+  EXPECT_EQ(parseOk({"message", "sip:bob@example.com", "hi"}).target, "sip:bob@example.com");
+  EXPECT_EQ(parseError({"message"}).code, "missing_argument");
+  EXPECT_EQ(parseError({"message", "1234"}).code, "missing_argument");
+  EXPECT_EQ(parseError({"message", "bad target", "hi"}).code, "bad_argument");
+}
+
+TEST(CommandParser, ActionUris) {
+  EXPECT_EQ(parseOk({"action:dial?number=1234"}), dialCommand("1234"));
+  EXPECT_EQ(parseOk({"ACTION:Dial?number=%2B1%20555%201234"}), dialCommand("+15551234"));
+  EXPECT_EQ(parseOk({"action:dial?x=1&number=+15551234,,9"}), dialCommand("+15551234", {"", "9"}));
+  EXPECT_EQ(parseOk({"action:dial?number=bob%40example.com"}), dialCommand("bob@example.com"));
+  EXPECT_EQ(parseOk({"action:answer"}).kind, K::Answer);
+  EXPECT_EQ(parseOk({"action:hangup"}).kind, K::Hangup);
+  EXPECT_EQ(parseError({"action:dial"}).code, "missing_argument");
+  EXPECT_EQ(parseError({"action:dial?number="}).code, "missing_argument");
+  EXPECT_EQ(parseError({"action:dial?number=%zz"}).code, "bad_argument");
+  EXPECT_EQ(parseError({"action:dial?number=12%0d%0aX: y"}).code, "bad_argument");
+  EXPECT_EQ(parseError({"action:answer?x=1"}).code, "bad_argument");
+  EXPECT_EQ(parseError({"action:answer", "2"}).code, "too_many_arguments");
+  Error unknown = parseError({"action:answr"});
+  EXPECT_EQ(unknown.code, "unknown_command");
+  EXPECT_TRUE(contains(unknown.message, "action:answer")) << unknown.message;
+}
+
+TEST(CommandParser, BracketCommands) {
+  EXPECT_EQ(parseOk({"[Dial(5551234)]"}), dialCommand("5551234"));
+  EXPECT_EQ(parseOk({"[dial(+1-555-1234)]"}), dialCommand("+15551234"));
+  EXPECT_EQ(parseOk({"[Answer]"}).kind, K::Answer);
+  EXPECT_EQ(parseOk({"[HANGUP]"}).kind, K::Hangup);
+  EXPECT_EQ(parseError({"[Dial()]"}).code, "missing_argument");
+  EXPECT_EQ(parseOk({"[Dial(555 1234)]"}), dialCommand("5551234"));
+  EXPECT_EQ(parseError({"[Dial(12<34)]"}).code, "bad_argument");
+  EXPECT_EQ(parseError({"[Hangup]", "1"}).code, "too_many_arguments");
+  Error unknown = parseError({"[Anwser]"});
+  EXPECT_EQ(unknown.code, "unknown_command");
+  EXPECT_TRUE(contains(unknown.message, "[Answer]")) << unknown.message;
+  EXPECT_EQ(parseError({"[]"}).code, "unknown_command");
+}
+
+TEST(CommandParser, PercentDecodeQueryValue) {
+  EXPECT_EQ(percentDecodeQueryValue("%2B1+2%20").value(), "+1+2 ");
+  EXPECT_FALSE(percentDecodeQueryValue("%2").ok());
+  EXPECT_FALSE(percentDecodeQueryValue("%g0").ok());
+  EXPECT_EQ(percentDecodeQueryValue("").value(), "");
 }
 
 TEST(CommandParser, BadDialTargets) {
@@ -395,6 +441,9 @@ TEST(CommandParser, EmptyInput) {
 
 TEST(CommandParser, EveryCommandRefusesStrayArguments) {
   for (CommandKind kind : allCommandKinds()) {
+    if (kind == K::Message) {
+      continue; // its text is every word after the target
+    }
     Argv argv = {std::string(commandName(kind)), "x", "y", "z"};
     Error error = parseError(argv);
     EXPECT_EQ(error.code, "too_many_arguments") << argv[0];
@@ -444,6 +493,10 @@ std::vector<Command> sampleCommands() {
     case K::Volume:
       command.volume = 42;
       break;
+    case K::Message:
+      command.target = "1234";
+      command.text = "hello  world";
+      break;
     default:
       break;
     }
@@ -490,11 +543,12 @@ TEST(CommandTable, NamesAreUniqueAndMapBack) {
 
 TEST(CommandTable, FeaturesNotBuiltYetAreMarked) {
   for (K kind : {K::Dial, K::Answer, K::Hangup, K::HangupAll, K::Dtmf, K::Status, K::Reload,
-                 K::Exit, K::Help}) {
+                 K::Exit, K::Help, K::HangupIncoming, K::HangupCalling, K::SelectAccount,
+                 K::SetPassword}) {
     EXPECT_TRUE(commandAvailable(kind)) << commandName(kind);
   }
   for (K kind : {K::Hold, K::Unhold, K::HoldToggle, K::Transfer, K::MicMute, K::Volume,
-                 K::SelectAccount, K::SetPassword, K::Minimize, K::Show, K::HangupIncoming}) {
+                 K::Minimize, K::Show, K::Message}) {
     EXPECT_FALSE(commandAvailable(kind)) << commandName(kind);
   }
 }
