@@ -184,6 +184,7 @@ void Phone::applySettings() {
   policy.autoAnswer = settings_.autoAnswer == AutoAnswer::All;
   policy.autoAnswerDelay = std::chrono::seconds(settings_.autoAnswerDelay);
   ua_.setPolicy(policy);
+  hooks_.configure(settings_);
 }
 
 // The TLS transport exists only once an account uses it (OpenSSL costs memory).

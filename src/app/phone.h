@@ -5,6 +5,7 @@
 #include "config/profile.h"
 #include "config/settings.h"
 #include "control/event_bus.h"
+#include "control/event_hooks.h"
 #include "control/phone_control.h"
 #include "ipc/control_server.h"
 #include "media/audio_hub.h"
@@ -73,6 +74,7 @@ private:
   UserAgent ua_;
   Accounts accounts_;
   EventBus events_;
+  EventHooks hooks_{events_}; // after events_: it unsubscribes when destroyed
   ControlServer control_;
   std::unique_ptr<Console> console_;
   bool shuttingDown_ = false;

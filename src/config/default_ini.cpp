@@ -52,6 +52,34 @@ audioOutputDevice=default
 ; When not set: 1 if [Account1] exists, else 0.
 ;accountId=1
 
+; Event hooks: programs run when something happens, never waited for (docs/config.md).
+; A command is a program (in double quotes if its path has spaces) and its arguments; no
+; shell runs it. The cmd* hooks get the remote number as their last argument. In a command,
+; {number} {name} {callid} {direction} {duration} are replaced, and every hook gets the
+; WISP_* environment variables (WISP_EVENT, WISP_CALL_ID, WISP_REMOTE_NUMBER, ...).
+; When you dial out:
+;cmdOutgoingCall=
+; When a call comes in, and when it starts ringing:
+;cmdIncomingCall=
+;cmdCallRing=
+; When you answer an incoming call:
+;cmdCallAnswer=
+; When a call (either way) is established:
+;cmdCallStart=
+; When a call ends busy or declined (486, 600, 603), and when it ends any other way:
+;cmdCallBusy=
+;cmdCallEnd=
+; Seconds a hook may run before it is stopped (1-3600).
+hookTimeout=10
+; Hooks that may run at once (1-64); more wait for their turn.
+hookConcurrency=4
+
+; [Hooks] runs a command on any event of the control socket's stream (docs/api.md):
+; call.incoming call.outgoing call.state call.media call.dtmf call.ended registration.
+;[Hooks]
+;registration=
+;call.dtmf=
+
 ; Accounts: [Account1] to [Account99]. Remove the ; in front of the lines below to use this
 ; example. Only username and server (or domain) are required.
 ;[Account1]

@@ -129,7 +129,8 @@ private:
       return;
     }
     std::string key(trim(line.substr(0, eq)));
-    std::string_view value = unquote(trim(line.substr(eq + 1)));
+    const std::string_view written = trim(line.substr(eq + 1));
+    std::string_view value = unquote(written);
     if (key.empty()) {
       error(lineNo, state_ == SectionState::Valid ? section_ : "", "", "empty key before \"=\"");
       return;
@@ -146,7 +147,8 @@ private:
             "duplicate key (first set at line " + std::to_string(it->second) + ")");
       return;
     }
-    out_.document.entries.push_back(IniEntry{section_, std::move(key), std::string(value), lineNo});
+    out_.document.entries.push_back(IniEntry{section_, std::move(key), std::string(value), lineNo,
+                                             value.size() != written.size()});
   }
 
   IniParseOutput out_;

@@ -15,6 +15,8 @@ struct IniEntry {
   std::string key;
   std::string value; // trimmed, one pair of surrounding double quotes removed
   int line = 0;      // 1-based
+  // The value had those quotes: a command line needs them back (`"/my dir/x.sh"`).
+  bool quoted = false;
   bool operator==(const IniEntry &) const = default;
 };
 

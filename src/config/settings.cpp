@@ -2,6 +2,8 @@
 
 #include <re.h>
 
+#include "control/event_bus.h"
+#include "control/hook_command.h"
 #include "util/atomic_file.h"
 #include "util/text.h"
 
@@ -19,6 +21,7 @@ constexpr std::array<std::string_view, 2> kSupportedAudioCodecs{"PCMU/8000/1", "
 
 constexpr std::string_view kSettingsSection = "Settings";
 constexpr std::string_view kAccountPrefix = "Account";
+constexpr std::string_view kHooksSection = "Hooks";
 
 std::string joined(std::span<const std::string_view> words) {
   std::string r;
@@ -229,15 +232,38 @@ Status parseAccountId(std::string_view v, int &out) {
   return parseInt(v, 0, kMaxAccounts, "an account number", out);
 }
 
+// A command line as written: wisp.ini took a pair of surrounding quotes off (`""` is empty).
+std::string commandLineOf(const IniEntry &entry) {
+  return entry.quoted && !entry.value.empty() ? "\"" + entry.value + "\"" : entry.value;
+}
+
+// A hook's command line (control/hook_command.h); empty = no hook.
+Status parseHookCommandText(std::string_view v, std::string &out) {
+  if (v.find_first_not_of(" \t") == std::string_view::npos) {
+    out.clear();
+    return Ok{};
+  }
+  if (auto command = parseHookCommand(v); !command)
+    return badValue(command.error().message);
+  out = std::string(v);
+  return Ok{};
+}
+
+template <std::string HookSettings::*Field> Status setHookCommand(std::string_view v, Settings &s) {
+  return parseHookCommandText(v, s.hooks.*Field);
+}
+
 // ---- The key tables: the single list of what each section accepts ----
 
 template <class Target> struct KeySpec {
   std::string_view name;
   Status (*apply)(std::string_view value, Target &target);
+  // The value is a command line: it gets the double quotes wisp.ini took off back.
+  bool commandLine = false;
 };
 
 using SettingsKey = KeySpec<Settings>;
-const std::array<SettingsKey, 13> kSettingsKeys{{
+const std::array<SettingsKey, 22> kSettingsKeys{{
     {"sourcePort", [](std::string_view v, Settings &s) { return parsePort(v, 0, s.sourcePort); }},
     {"listenAddress",
      [](std::string_view v, Settings &s) { return parseListenAddress(v, s.listenAddress); }},
@@ -267,6 +293,19 @@ const std::array<SettingsKey, 13> kSettingsKeys{{
     {"accountId", [](std::string_view v, Settings &s) { return parseAccountId(v, s.accountId); }},
     {"dnsSrvNs",
      [](std::string_view v, Settings &s) { return parseNameServers(v, s.dnsServers); }},
+    {"cmdOutgoingCall", setHookCommand<&HookSettings::cmdOutgoingCall>, true},
+    {"cmdIncomingCall", setHookCommand<&HookSettings::cmdIncomingCall>, true},
+    {"cmdCallRing", setHookCommand<&HookSettings::cmdCallRing>, true},
+    {"cmdCallAnswer", setHookCommand<&HookSettings::cmdCallAnswer>, true},
+    {"cmdCallBusy", setHookCommand<&HookSettings::cmdCallBusy>, true},
+    {"cmdCallStart", setHookCommand<&HookSettings::cmdCallStart>, true},
+    {"cmdCallEnd", setHookCommand<&HookSettings::cmdCallEnd>, true},
+    {"hookTimeout",
+     [](std::string_view v, Settings &s) { return parseSeconds(v, 1, 3600, s.hooks.timeout); }},
+    {"hookConcurrency",
+     [](std::string_view v, Settings &s) {
+       return parseInt(v, 1, 64, "a number of hooks", s.hooks.maxRunning);
+     }},
 }};
 
 // Plain text: anything goes, the SIP layer quotes what it needs to.
@@ -352,7 +391,9 @@ std::string unknownSectionMessage(std::string_view name) {
   }
   if (editDistance(name, kSettingsSection, Transposition::TwoEdits) <= 2)
     return "unknown section; did you mean [Settings]?";
-  return "unknown section; the sections are [Settings] and [Account1] to [Account99]";
+  if (editDistance(name, kHooksSection, Transposition::TwoEdits) <= 2)
+    return "unknown section; did you mean [Hooks]?";
+  return "unknown section; the sections are [Settings], [Hooks] and [Account1] to [Account99]";
 }
 
 std::string unknownKeyMessage(std::string_view key, const std::vector<std::string_view> &known,
@@ -376,6 +417,8 @@ public:
     for (const IniSection &section : doc_.sections) {
       if (section.name == kSettingsSection)
         loadSettingsSection();
+      else if (section.name == kHooksSection)
+        loadHooksSection();
       else if (auto index = accountIndex(section.name))
         loadAccount(section, *index);
       else
@@ -412,7 +455,8 @@ private:
               unknownKeyMessage(entry->key, namesOf(keys), otherKeys, otherSection));
         continue;
       }
-      if (Status s = spec->apply(entry->value, target); !s) {
+      const std::string value = spec->commandLine ? commandLineOf(*entry) : entry->value;
+      if (Status s = spec->apply(value, target); !s) {
         error(entry->line, section, entry->key, s.error().message);
         rejected_.push_back(entry);
       }
@@ -422,6 +466,34 @@ private:
   void loadSettingsSection() {
     applyKeys(kSettingsSection, kSettingsKeys, settings_, accountKeyNames(),
               "an [AccountN] section");
+  }
+
+  // [Hooks]: EVENT=COMMAND for any event type the phone publishes.
+  void loadHooksSection() {
+    const auto types = publishedEventTypes();
+    const std::vector<std::string_view> known(types.begin(), types.end());
+    for (const IniEntry *entry : doc_.entriesIn(kHooksSection)) {
+      if (std::find(known.begin(), known.end(), entry->key) == known.end()) {
+        std::string message = "unknown event " + quotedAsIs(entry->key);
+        const auto &settingsKeys = settingsKeyNames();
+        if (std::find(settingsKeys.begin(), settingsKeys.end(), entry->key) != settingsKeys.end())
+          message += "; it belongs in [Settings]";
+        else if (auto guess = nearestWord(entry->key, known, 3, Transposition::TwoEdits))
+          message += "; did you mean " + quotedAsIs(*guess) + "?";
+        else
+          message += "; the events are " + joined(types);
+        error(entry->line, kHooksSection, entry->key, std::move(message));
+        continue;
+      }
+      const std::string value = commandLineOf(*entry);
+      std::string command;
+      if (Status s = parseHookCommandText(value, command); !s) {
+        error(entry->line, kHooksSection, entry->key, s.error().message);
+        continue;
+      }
+      if (!command.empty())
+        settings_.hooks.byEvent.emplace_back(entry->key, std::move(command));
+    }
   }
 
   void loadAccount(const IniSection &section, int index) {
@@ -513,6 +585,21 @@ std::string_view toString(SipTransport transport) {
 
 std::span<const std::string_view> supportedAudioCodecs() {
   return kSupportedAudioCodecs;
+}
+
+const std::string *HookSettings::microsipCommand(std::string_view key) const {
+  static constexpr std::pair<std::string_view, std::string HookSettings::*> kFields[] = {
+      {"cmdOutgoingCall", &HookSettings::cmdOutgoingCall},
+      {"cmdIncomingCall", &HookSettings::cmdIncomingCall},
+      {"cmdCallRing", &HookSettings::cmdCallRing},
+      {"cmdCallAnswer", &HookSettings::cmdCallAnswer},
+      {"cmdCallBusy", &HookSettings::cmdCallBusy},
+      {"cmdCallStart", &HookSettings::cmdCallStart},
+      {"cmdCallEnd", &HookSettings::cmdCallEnd}};
+  for (const auto &[name, field] : kFields)
+    if (name == key)
+      return &(this->*field);
+  return nullptr;
 }
 
 const AccountSettings *Settings::findAccount(int index) const {

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace wisp {
@@ -51,6 +52,26 @@ struct AccountSettings {
   bool operator==(const AccountSettings &) const = default;
 };
 
+// Event hooks (docs/config.md, "Event hooks"): commands run when something happens. Each
+// command is kept as written (checked by the loader; empty = none).
+struct HookSettings {
+  // MicroSIP's [Settings] keys; the remote number is appended as the last argument.
+  std::string cmdOutgoingCall;
+  std::string cmdIncomingCall;
+  std::string cmdCallRing;
+  std::string cmdCallAnswer;
+  std::string cmdCallBusy;
+  std::string cmdCallStart;
+  std::string cmdCallEnd;
+  // [Hooks]: event type (call.incoming, registration, ...) and command, in file order.
+  std::vector<std::pair<std::string, std::string>> byEvent;
+  int timeout = 10;   // "hookTimeout": seconds before a running hook is stopped
+  int maxRunning = 4; // "hookConcurrency": hooks running at once; more wait their turn
+
+  const std::string *microsipCommand(std::string_view key) const; // nullptr: not such a key
+  bool operator==(const HookSettings &) const = default;
+};
+
 struct Settings {
   uint16_t sourcePort = 0;   // SIP UDP and TCP listen port; 0 = any free port
   std::string listenAddress; // IP address to bind SIP and RTP to; empty = automatic ("auto")
@@ -68,6 +89,7 @@ struct Settings {
   std::vector<AccountSettings> accounts; // sorted by index
   // "dnsSrvNs": name servers for host names (RFC 3263: NAPTR, SRV, A); empty = the system's.
   std::vector<std::string> dnsServers;
+  HookSettings hooks;
 
   const AccountSettings *findAccount(int index) const;
   bool operator==(const Settings &) const = default;

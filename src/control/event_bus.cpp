@@ -1,9 +1,17 @@
 #include "control/event_bus.h"
 
+#include <array>
 #include <chrono>
 #include <vector>
 
 namespace wisp {
+
+std::span<const std::string_view> publishedEventTypes() {
+  static constexpr std::array<std::string_view, 7> kTypes{
+      "call.incoming", "call.outgoing", "call.state",  "call.media",
+      "call.dtmf",     "call.ended",    "registration"};
+  return kTypes;
+}
 
 int EventBus::subscribe(Listener listener) {
   listeners_[nextId_] = std::move(listener);

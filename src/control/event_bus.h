@@ -6,9 +6,14 @@
 
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace wisp {
+
+// Every event type the phone publishes (docs/api.md), e.g. for [Hooks] to check its keys.
+std::span<const std::string_view> publishedEventTypes();
 
 class EventBus {
 public:

@@ -311,7 +311,8 @@ INSTANTIATE_TEST_SUITE_P(
                     BadSection{"Accounts", "[Account1] to [Account99]"},
                     BadSection{"Setting", "did you mean [Settings]?"},
                     BadSection{"settings", "did you mean [Settings]?"},
-                    BadSection{"Codecs", "the sections are [Settings] and [Account1] to"}));
+                    BadSection{"Codecs", "the sections are [Settings], [Hooks] and [Account1] to"},
+                    BadSection{"Hook", "did you mean [Hooks]?"}));
 
 TEST(Settings, RtpRangeErrorBlamesTheKeyThatWasSet) {
   ConfigError onlyMin = loadError(settingsWith("rtpPortMin=25000"));
@@ -570,7 +571,7 @@ TEST(DefaultIni, ListsEverySupportedCodec) {
 }
 
 TEST(DefaultIni, KeyListsAreComplete) {
-  EXPECT_EQ(settingsSectionKeys().size(), 13u);
+  EXPECT_EQ(settingsSectionKeys().size(), 22u);
   EXPECT_EQ(accountSectionKeys().size(), 17u);
 }
 
