@@ -5,11 +5,12 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 ARGS       ?=
 
-# Build: compiler, CMake, libre, librem, PulseAudio client. Tests: GoogleTest and the real peers.
+# Build: compiler, CMake, libre, librem, PulseAudio client, sd-bus headers. Tests: GoogleTest,
+# the real peers, and dbus (a private session bus for the D-Bus tests).
 BUILD_PACKAGES := g++ cmake ninja-build pkg-config libre-dev librem-dev libssl-dev zlib1g-dev \
-                  libpulse-dev libasound2-dev
+                  libpulse-dev libasound2-dev libsystemd-dev
 TEST_PACKAGES  := libgtest-dev sip-tester baresip-core kamailio kamailio-tls-modules openssl \
-                  pulseaudio pulseaudio-utils
+                  pulseaudio pulseaudio-utils dbus
 
 .PHONY: all deps test-deps build run test unit-asan clean install
 

@@ -26,6 +26,8 @@ struct PhoneOptions {
 };
 
 class Console;
+class DBusService;
+class HttpApi;
 
 class Phone final : public PhoneControl {
 public:
@@ -61,6 +63,7 @@ private:
   CallIdentity localIdentity() const;
   void enableTlsIfNeeded();
   void onAccountChange(const Account &account);
+  void startApis(); // D-Bus and HTTP, as [Api] says
   Result<std::vector<Account *>> pickAccounts(const std::optional<std::string> &account) const;
 
   PhoneOptions options_;
@@ -71,6 +74,8 @@ private:
   EventBus events_;
   ControlServer control_;
   std::unique_ptr<Console> console_;
+  std::unique_ptr<DBusService> dbus_;
+  std::unique_ptr<HttpApi> http_;
   bool shuttingDown_ = false;
   tmr exitTimer_{};
 
