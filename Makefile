@@ -7,13 +7,14 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 ARGS       ?=
 
-# Build: compiler, CMake, libre, librem, PulseAudio client. Tests: GoogleTest and the real peers.
+# Build: compiler, CMake, libre, librem, PulseAudio client, sd-bus headers. Tests: GoogleTest,
+# the real peers, and dbus (a private session bus for the D-Bus tests).
 BUILD_PACKAGES := g++ cmake ninja-build pkg-config libre-dev librem-dev libssl-dev zlib1g-dev \
-                  libpulse-dev libasound2-dev
+                  libpulse-dev libasound2-dev libsystemd-dev
 # xdg-utils: xdg-open and xdg-mime for the URL handler test. clang and libclang-rt-14-dev:
 # libFuzzer and the sanitizers' runtime for `make fuzz`.
 TEST_PACKAGES  := libgtest-dev sip-tester baresip-core kamailio kamailio-tls-modules openssl \
-                  pulseaudio pulseaudio-utils xdg-utils clang libclang-rt-14-dev
+                  pulseaudio pulseaudio-utils dbus xdg-utils clang libclang-rt-14-dev
 
 .PHONY: all deps test-deps build run test unit-asan fuzz clean install
 

@@ -5,6 +5,8 @@
 #include "control/dial_plan.h"
 #include "control/dial_target.h"
 #include "control/executor.h"
+#include "ipc/dbus_service.h"
+#include "ipc/http_api.h"
 #include "media/audio_endpoints.h"
 #include "media/wav_file.h"
 #include "util/atomic_file.h"
@@ -142,6 +144,7 @@ int Phone::run() {
   ua_.onCallEvent([this](Call &call, CallEvent event) { onCallEvent(call, event); });
   events_.subscribe([this](const Json &event) { control_.broadcast(event); });
   applySettings();
+  startApis();
 
   if (options_.console) {
     console_ = std::make_unique<Console>(*this);
@@ -165,8 +168,47 @@ int Phone::run() {
   });
   g_phone = nullptr;
   console_.reset();
+  dbus_.reset();
+  http_.reset();
   control_.close();
   return 0;
+}
+
+static bool hasSessionBus() {
+  const char *address = getenv("DBUS_SESSION_BUS_ADDRESS");
+  return address && *address;
+}
+
+void Phone::startApis() {
+  const ApiSettings &api = settings_.api;
+  const bool dbusWanted =
+      api.dbus == ApiSettings::DBus::On || (api.dbus == ApiSettings::DBus::Auto && hasSessionBus());
+  if (dbusWanted) {
+    dbus_ = std::make_unique<DBusService>(*this);
+    if (Status s = dbus_->start(); !s) {
+      log::info("dbus", "%s; going on without D-Bus", s.error().message.c_str());
+      dbus_.reset();
+    } else {
+      log::info("dbus", "on the session bus as %s", std::string(kDBusName).c_str());
+      events_.subscribe([this](const Json &event) {
+        if (dbus_)
+          dbus_->publish(event);
+      });
+    }
+  }
+  if (!api.http.empty()) {
+    http_ = std::make_unique<HttpApi>(*this);
+    if (Status s = http_->start(api); !s) {
+      log::error("http", "%s; going on without the HTTP API", s.error().message.c_str());
+      http_.reset();
+    } else {
+      log::info("http", "HTTP API on %s", api.http.c_str());
+      events_.subscribe([this](const Json &event) {
+        if (http_)
+          http_->publish(event);
+      });
+    }
+  }
 }
 
 void Phone::applySettings() {
@@ -545,6 +587,8 @@ Result<Reply> Phone::reload() {
   std::string note;
   if (next.sourcePort != settings_.sourcePort || next.listenAddress != settings_.listenAddress)
     note = " (sourcePort and listenAddress take effect after a restart)";
+  if (!(next.api == settings_.api))
+    note += " ([Api] takes effect after a restart)";
   const bool changed = !(next == settings_);
   settings_ = std::move(next);
   applySettings();

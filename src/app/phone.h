@@ -27,6 +27,8 @@ struct PhoneOptions {
 };
 
 class Console;
+class DBusService;
+class HttpApi;
 
 class Phone final : public PhoneControl {
 public:
@@ -66,6 +68,7 @@ private:
   CallIdentity localIdentity() const;
   void enableTlsIfNeeded();
   void onAccountChange(const Account &account);
+  void startApis(); // D-Bus and HTTP, as [Api] says
   Result<std::vector<Account *>> pickAccounts(const std::optional<std::string> &account) const;
 
   PhoneOptions options_;
@@ -77,6 +80,8 @@ private:
   EventHooks hooks_{events_}; // after events_: it unsubscribes when destroyed
   ControlServer control_;
   std::unique_ptr<Console> console_;
+  std::unique_ptr<DBusService> dbus_;
+  std::unique_ptr<HttpApi> http_;
   bool shuttingDown_ = false;
   tmr exitTimer_{};
 

@@ -80,6 +80,20 @@ hookConcurrency=4
 ;registration=
 ;call.dtmf=
 
+[Api]
+; D-Bus service org.wisp.Phone on the session bus: on, off, or auto (on when there is a
+; session bus, i.e. DBUS_SESSION_BUS_ADDRESS is set).
+dbus=auto
+; HTTP API (REST and an event stream, docs/api.md): IP:PORT to listen on; empty = off.
+;http=127.0.0.1:8089
+; Required with http: clients send "Authorization: Bearer TOKEN". Use a long random string.
+;httpToken=change-me-to-a-long-random-string
+; 1 = allow an http address other than loopback (other hosts can then reach the API).
+;httpAllowRemote=0
+; A web page origin allowed to use the API from a browser (CORS), e.g.
+; https://crm.example.com; empty = no CORS headers.
+;httpCorsOrigin=
+
 ; Accounts: [Account1] to [Account99]. Remove the ; in front of the lines below to use this
 ; example. Only username and server (or domain) are required.
 ;[Account1]

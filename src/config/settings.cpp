@@ -22,6 +22,7 @@ constexpr std::array<std::string_view, 2> kSupportedAudioCodecs{"PCMU/8000/1", "
 constexpr std::string_view kSettingsSection = "Settings";
 constexpr std::string_view kAccountPrefix = "Account";
 constexpr std::string_view kHooksSection = "Hooks";
+constexpr std::string_view kApiSection = "Api";
 
 std::string joined(std::span<const std::string_view> words) {
   std::string r;
@@ -249,6 +250,37 @@ Status parseHookCommandText(std::string_view v, std::string &out) {
   return Ok{};
 }
 
+Status parseDBusMode(std::string_view v, ApiSettings::DBus &out) {
+  std::string s = toLowerAscii(v);
+  if (s == "auto") {
+    out = ApiSettings::DBus::Auto;
+    return Ok{};
+  }
+  bool on = false;
+  if (!parseBool(v, on))
+    return badValue(quotedAsIs(v) + " is not on, off or auto");
+  out = on ? ApiSettings::DBus::On : ApiSettings::DBus::Off;
+  return Ok{};
+}
+
+// IP:PORT with a literal address, IPv6 in brackets; empty = off.
+Status parseHttpBind(std::string_view v, std::string &out) {
+  if (v.empty()) {
+    out.clear();
+    return Ok{};
+  }
+  sa addr{};
+  int port = 0;
+  const size_t colon = v.rfind(':');
+  const bool portOk = colon != std::string_view::npos &&
+                      parseInt(v.substr(colon + 1), 1, 65535, "a port", port).ok();
+  if (!portOk || sa_decode(&addr, v.data(), v.size()) != 0)
+    return badValue(quotedAsIs(v) + " is not an IP address and port (e.g. 127.0.0.1:8089 or " +
+                    "[::1]:8089)");
+  out = std::string(v);
+  return Ok{};
+}
+
 template <std::string HookSettings::*Field> Status setHookCommand(std::string_view v, Settings &s) {
   return parseHookCommandText(v, s.hooks.*Field);
 }
@@ -291,8 +323,7 @@ const std::array<SettingsKey, 22> kSettingsKeys{{
        return parseDevice(v, AudioDirection::Output, s.audioOutputDevice);
      }},
     {"accountId", [](std::string_view v, Settings &s) { return parseAccountId(v, s.accountId); }},
-    {"dnsSrvNs",
-     [](std::string_view v, Settings &s) { return parseNameServers(v, s.dnsServers); }},
+    {"dnsSrvNs", [](std::string_view v, Settings &s) { return parseNameServers(v, s.dnsServers); }},
     {"cmdOutgoingCall", setHookCommand<&HookSettings::cmdOutgoingCall>, true},
     {"cmdIncomingCall", setHookCommand<&HookSettings::cmdIncomingCall>, true},
     {"cmdCallRing", setHookCommand<&HookSettings::cmdCallRing>, true},
@@ -347,6 +378,24 @@ const std::array<AccountKey, 17> kAccountKeys{{
     {"tlsCaFile", setText<&AccountSettings::tlsCaFile>},
 }};
 
+using ApiKey = KeySpec<ApiSettings>;
+const std::array<ApiKey, 5> kApiKeys{{
+    {"dbus", [](std::string_view v, ApiSettings &a) { return parseDBusMode(v, a.dbus); }},
+    {"http", [](std::string_view v, ApiSettings &a) { return parseHttpBind(v, a.http); }},
+    {"httpToken",
+     [](std::string_view v, ApiSettings &a) -> Status {
+       a.httpToken = v;
+       return Ok{};
+     }},
+    {"httpAllowRemote",
+     [](std::string_view v, ApiSettings &a) { return parseBool(v, a.httpAllowRemote); }},
+    {"httpCorsOrigin",
+     [](std::string_view v, ApiSettings &a) -> Status {
+       a.httpCorsOrigin = v;
+       return Ok{};
+     }},
+}};
+
 template <class Keys> std::vector<std::string_view> namesOf(const Keys &keys) {
   std::vector<std::string_view> names;
   for (const auto &k : keys)
@@ -361,6 +410,11 @@ const std::vector<std::string_view> &settingsKeyNames() {
 
 const std::vector<std::string_view> &accountKeyNames() {
   static const std::vector<std::string_view> names = namesOf(kAccountKeys);
+  return names;
+}
+
+const std::vector<std::string_view> &apiKeyNames() {
+  static const std::vector<std::string_view> names = namesOf(kApiKeys);
   return names;
 }
 
@@ -393,7 +447,10 @@ std::string unknownSectionMessage(std::string_view name) {
     return "unknown section; did you mean [Settings]?";
   if (editDistance(name, kHooksSection, Transposition::TwoEdits) <= 2)
     return "unknown section; did you mean [Hooks]?";
-  return "unknown section; the sections are [Settings], [Hooks] and [Account1] to [Account99]";
+  if (equalsIgnoreCase(name, kApiSection))
+    return "unknown section; did you mean [Api]?";
+  return "unknown section; the sections are [Settings], [Hooks], [Api] and [Account1] to "
+         "[Account99]";
 }
 
 std::string unknownKeyMessage(std::string_view key, const std::vector<std::string_view> &known,
@@ -419,6 +476,8 @@ public:
         loadSettingsSection();
       else if (section.name == kHooksSection)
         loadHooksSection();
+      else if (section.name == kApiSection)
+        loadApiSection();
       else if (auto index = accountIndex(section.name))
         loadAccount(section, *index);
       else
@@ -428,6 +487,7 @@ public:
               [](const AccountSettings &a, const AccountSettings &b) { return a.index < b.index; });
     checkRtpRange();
     checkAccountId();
+    checkHttpApi();
     resolveRelativeFiles();
     if (!errors_.empty()) {
       std::stable_sort(errors_.begin(), errors_.end(),
@@ -494,6 +554,34 @@ private:
       if (!command.empty())
         settings_.hooks.byEvent.emplace_back(entry->key, std::move(command));
     }
+  }
+
+  void loadApiSection() {
+    applyKeys(kApiSection, kApiKeys, settings_.api, settingsKeyNames(), "[Settings]");
+  }
+
+  // The HTTP API drives calls: it needs a token, and other hosts only when the user says so.
+  void checkHttpApi() {
+    const IniEntry *http = doc_.find(kApiSection, "http");
+    if (!http || wasRejected(http) || settings_.api.http.empty())
+      return;
+    if (settings_.api.httpToken.empty())
+      error(http->line, kApiSection, "httpToken",
+            "not set; the HTTP API needs a token (httpToken=SECRET) that clients send as "
+            "\"Authorization: Bearer SECRET\"");
+    sa addr{};
+    if (sa_decode(&addr, settings_.api.http.data(), settings_.api.http.size()) == 0 &&
+        !isLoopback(addr) && !settings_.api.httpAllowRemote)
+      error(http->line, kApiSection, "http",
+            quotedAsIs(settings_.api.http) +
+                " is not a loopback address; set httpAllowRemote=1 to let other hosts reach "
+                "the API (use a long token, and TLS in front of it)");
+  }
+
+  static bool isLoopback(const sa &addr) {
+    if (sa_af(&addr) == AF_INET)
+      return (ntohl(addr.u.in.sin_addr.s_addr) >> 24) == 127;
+    return sa_af(&addr) == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&addr.u.in6.sin6_addr);
   }
 
   void loadAccount(const IniSection &section, int index) {
@@ -613,6 +701,9 @@ std::span<const std::string_view> settingsSectionKeys() {
 }
 std::span<const std::string_view> accountSectionKeys() {
   return accountKeyNames();
+}
+std::span<const std::string_view> apiSectionKeys() {
+  return apiKeyNames();
 }
 
 ConfigResult<Settings> loadSettings(const IniDocument &doc) {

@@ -72,6 +72,18 @@ struct HookSettings {
   bool operator==(const HookSettings &) const = default;
 };
 
+// [Api]: the D-Bus service and the HTTP API (docs/api.md).
+struct ApiSettings {
+  enum class DBus { Auto, On, Off }; // Auto: on when DBUS_SESSION_BUS_ADDRESS is set
+  DBus dbus = DBus::Auto;
+  std::string http;             // "127.0.0.1:PORT" ([v6]:PORT); empty = no HTTP API
+  std::string httpToken;        // required with http
+  bool httpAllowRemote = false; // required for a bind address other than loopback
+  std::string httpCorsOrigin;   // Access-Control-Allow-Origin; empty = no CORS headers
+
+  bool operator==(const ApiSettings &) const = default;
+};
+
 struct Settings {
   uint16_t sourcePort = 0;   // SIP UDP and TCP listen port; 0 = any free port
   std::string listenAddress; // IP address to bind SIP and RTP to; empty = automatic ("auto")
@@ -90,6 +102,7 @@ struct Settings {
   // "dnsSrvNs": name servers for host names (RFC 3263: NAPTR, SRV, A); empty = the system's.
   std::vector<std::string> dnsServers;
   HookSettings hooks;
+  ApiSettings api; // [Api]
 
   const AccountSettings *findAccount(int index) const;
   bool operator==(const Settings &) const = default;
@@ -98,6 +111,7 @@ struct Settings {
 // The keys each kind of section accepts, in the order the default wisp.ini documents them.
 std::span<const std::string_view> settingsSectionKeys(); // [Settings]
 std::span<const std::string_view> accountSectionKeys();  // [AccountN]
+std::span<const std::string_view> apiSectionKeys();      // [Api]
 
 // Validates a parsed document. Relative file:PATH audio devices are resolved against the
 // folder of doc.path, so a profile can carry its own sound files.

@@ -1,5 +1,5 @@
 // What happens in the phone, as JSON events for other programs: the control socket's
-// subscribers today, D-Bus signals and hooks later. Loop thread only.
+// subscribers, D-Bus signals and the HTTP event stream (hooks later). Loop thread only.
 #pragma once
 
 #include "util/json.h"

@@ -1,5 +1,5 @@
 // What the command language can do to a phone. The phone implements it; the executor
-// and every control channel (socket, console, later D-Bus and HTTP) only see this.
+// and every control channel (socket, console, D-Bus, HTTP) only see this.
 #pragma once
 
 #include "util/json.h"

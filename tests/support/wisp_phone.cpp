@@ -76,6 +76,8 @@ Status WispPhone::startOnce(const Options &options, bool &portTaken) {
   }
   for (const auto &line : options.extraSettings)
     ini += line + "\n";
+  for (const auto &line : options.extraIni)
+    ini += line + "\n";
   if (Status s = writeTextFile(dir_ / "wisp.ini", ini); !s)
     return s;
 

@@ -33,6 +33,8 @@ public:
     // listenAddress=127.0.0.1, sourcePort, rtpPortMin and rtpPortMax unless a line here sets
     // the same key (then sipPort() and rtpPortMin() don't tell the truth).
     std::vector<std::string> extraSettings;
+    // Lines after [Settings], e.g. {"[Api]", "dbus=off"}.
+    std::vector<std::string> extraIni;
     std::string name = "wisp"; // for messages
     EnvVars env;               // extra environment, e.g. PULSE_SERVER
   };

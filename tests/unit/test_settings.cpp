@@ -311,7 +311,8 @@ INSTANTIATE_TEST_SUITE_P(
                     BadSection{"Accounts", "[Account1] to [Account99]"},
                     BadSection{"Setting", "did you mean [Settings]?"},
                     BadSection{"settings", "did you mean [Settings]?"},
-                    BadSection{"Codecs", "the sections are [Settings], [Hooks] and [Account1] to"},
+                    BadSection{"Codecs",
+                               "the sections are [Settings], [Hooks], [Api] and [Account1]"},
                     BadSection{"Hook", "did you mean [Hooks]?"}));
 
 TEST(Settings, RtpRangeErrorBlamesTheKeyThatWasSet) {
@@ -554,6 +555,8 @@ TEST(DefaultIni, ExamplesAreValidAndDocumentEveryKey) {
     EXPECT_NE(ini.find("Settings", key), nullptr) << "[Settings] " << key << " is not documented";
   for (std::string_view key : accountSectionKeys())
     EXPECT_NE(ini.find("Account1", key), nullptr) << "[Account1] " << key << " is not documented";
+  for (std::string_view key : apiSectionKeys())
+    EXPECT_NE(ini.find("Api", key), nullptr) << "[Api] " << key << " is not documented";
 
   Settings s = loadOk(text);
   ASSERT_EQ(s.accounts.size(), 1u);
@@ -573,6 +576,7 @@ TEST(DefaultIni, ListsEverySupportedCodec) {
 TEST(DefaultIni, KeyListsAreComplete) {
   EXPECT_EQ(settingsSectionKeys().size(), 22u);
   EXPECT_EQ(accountSectionKeys().size(), 17u);
+  EXPECT_EQ(apiSectionKeys().size(), 5u);
 }
 
 // ---- Files ----
