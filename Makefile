@@ -9,7 +9,7 @@ ARGS       ?=
 BUILD_PACKAGES := g++ cmake ninja-build pkg-config libre-dev librem-dev libssl-dev zlib1g-dev \
                   libpulse-dev libasound2-dev
 TEST_PACKAGES  := libgtest-dev sip-tester baresip-core kamailio kamailio-tls-modules openssl \
-                  pulseaudio pulseaudio-utils
+                  pulseaudio pulseaudio-utils iproute2 nftables
 
 .PHONY: all deps test-deps build run test unit-asan clean install
 

@@ -9,6 +9,7 @@
 #include "ipc/control_server.h"
 #include "media/audio_hub.h"
 #include "sip/accounts.h"
+#include "sip/network_monitor.h"
 #include "sip/user_agent.h"
 
 #include <deque>
@@ -68,6 +69,7 @@ private:
   AudioHub audio_;
   UserAgent ua_;
   Accounts accounts_;
+  NetworkMonitor network_; // a changed local address: every account registers again
   EventBus events_;
   ControlServer control_;
   std::unique_ptr<Console> console_;

@@ -68,6 +68,11 @@ struct Settings {
   std::vector<AccountSettings> accounts; // sorted by index
   // "dnsSrvNs": name servers for host names (RFC 3263: NAPTR, SRV, A); empty = the system's.
   std::vector<std::string> dnsServers;
+  // "enableSTUN" and "STUN": learn our public address (behind a NAT) from the first of these
+  // STUN servers (host[:port], port 3478 if none) for the Contact of UDP registrations and the
+  // address in our SDP.
+  bool enableStun = false;
+  std::vector<std::string> stunServers;
 
   const AccountSettings *findAccount(int index) const;
   bool operator==(const Settings &) const = default;

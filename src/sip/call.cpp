@@ -80,7 +80,11 @@ Status Call::prepareMedia() {
   const std::string cname = identity_.aor();
   if (Status s = stream_.open(ctx_.mediaIp, ctx_.rtpPortMin, ctx_.rtpPortMax, cname); !s)
     return s;
-  auto sdp = SdpNegotiator::create(ctx_.mediaIp, stream_.localPort(), ctx_.codecs);
+  sa sdpAddr = ctx_.mediaIp;
+  if (!identity_.mediaAddress.empty() &&
+      sa_set_str(&sdpAddr, identity_.mediaAddress.c_str(), 0) != 0)
+    sdpAddr = ctx_.mediaIp;
+  auto sdp = SdpNegotiator::create(sdpAddr, stream_.localPort(), ctx_.codecs);
   if (!sdp)
     return sdp.error();
   sdp_.emplace(std::move(sdp.value()));
@@ -161,6 +165,8 @@ Status Call::accept(const sip_msg *invite) {
       return answer.error();
     }
     pendingAnswer_ = std::move(answer.value());
+    if (!identity_.mediaAddress.empty())
+      stream_.openPinholes(sdp_->negotiated());
   }
   sipsess *sess = nullptr;
   int err =
@@ -357,6 +363,10 @@ void Call::handleClose(int err, const sip_msg *msg) {
 
 void Call::applyMedia() {
   stream_.configure(sdp_->negotiated(), &*sdp_);
+  if (!identity_.mediaAddress.empty() && !pinholesOpened_) {
+    stream_.openPinholes(sdp_->negotiated());
+    pinholesOpened_ = true;
+  }
   if (!audioAttached_ && (state_ == CallState::Established || answeredAt_)) {
     ctx_.audio->attach(&stream_);
     audioAttached_ = true;

@@ -15,8 +15,11 @@ struct CallIdentity {
   std::string user = "wisp";
   std::string displayName;
   std::string domain;       // host part of our address of record; empty: our own address
-  std::string contactUser;  // user part of our Contact; routes incoming calls to the account
+  std::string contactUser;  // user part of our Contact, or a full sip: URI (behind a NAT)
   std::vector<std::string> routes; // outbound proxies, as loose-routing SIP URIs (no ;lr)
+  // IP address for our SDP (c=, o=) instead of the local one: publicAddr or the address a NAT
+  // gives us (the RTP port stays ours). Empty: the local address.
+  std::string mediaAddress;
   std::string authUser;     // empty: we cannot answer challenges
   std::string password;
 
