@@ -14,7 +14,7 @@ BUILD_PACKAGES := g++ cmake ninja-build pkg-config libre-dev librem-dev libssl-d
 # xdg-utils: xdg-open and xdg-mime for the URL handler test. clang and libclang-rt-14-dev:
 # libFuzzer and the sanitizers' runtime for `make fuzz`.
 TEST_PACKAGES  := libgtest-dev sip-tester baresip-core kamailio kamailio-tls-modules openssl \
-                  pulseaudio pulseaudio-utils dbus xdg-utils clang libclang-rt-14-dev
+                  pulseaudio pulseaudio-utils dbus xdg-utils clang libclang-rt-14-dev iproute2 nftables
 
 .PHONY: all deps test-deps build run test unit-asan fuzz clean install
 

@@ -145,6 +145,12 @@ int Phone::run() {
   events_.subscribe([this](const Json &event) { control_.broadcast(event); });
   applySettings();
   startApis();
+  if (Status s = network_.start([this] {
+        if (!shuttingDown_)
+          accounts_.registerAllAgain();
+      });
+      !s)
+    log::warn("phone", "%s", s.error().message.c_str());
 
   if (options_.console) {
     console_ = std::make_unique<Console>(*this);
@@ -167,6 +173,7 @@ int Phone::run() {
     });
   });
   g_phone = nullptr;
+  network_.stop();
   console_.reset();
   dbus_.reset();
   http_.reset();
@@ -216,7 +223,11 @@ void Phone::applySettings() {
   if (Status s = ua_.setNameServers(settings_.dnsServers); !s)
     log::error("dns", "%s", s.error().message.c_str());
   enableTlsIfNeeded();
-  accounts_.apply(settings_.accounts, ua_.stack());
+  accounts_.apply(settings_.accounts, ua_.stack(),
+                  settings_.userAgent.empty() ? "Wisp/" WISP_VERSION : settings_.userAgent,
+                  settings_.enableStun && !settings_.stunServers.empty()
+                      ? settings_.stunServers.front()
+                      : std::string());
   ua_.setIncomingIdentity([this](const sip_msg &invite) {
     const Account *a = accounts_.forIncoming(invite);
     return a ? a->callIdentity() : localIdentity();
@@ -690,6 +701,8 @@ Json Phone::snapshot() const {
     acc.set("registration", std::string(toString(a->state())));
     if (!a->reason().empty())
       acc.set("reason", a->reason());
+    if (const std::string contact = a->registeredContact(); !contact.empty())
+      acc.set("contact", contact);
     acc.set("default", settings_.accountId == a->id());
     accounts.push(std::move(acc));
   }

@@ -10,6 +10,7 @@
 #include "ipc/control_server.h"
 #include "media/audio_hub.h"
 #include "sip/accounts.h"
+#include "sip/network_monitor.h"
 #include "sip/user_agent.h"
 
 #include <deque>
@@ -76,6 +77,7 @@ private:
   AudioHub audio_;
   UserAgent ua_;
   Accounts accounts_;
+  NetworkMonitor network_; // a changed local address: every account registers again
   EventBus events_;
   EventHooks hooks_{events_}; // after events_: it unsubscribes when destroyed
   ControlServer control_;

@@ -24,6 +24,11 @@ listenAddress=auto
 ; Name servers for SIP host names, space-separated IP[:port]; empty = the system's.
 ;dnsSrvNs=
 
+; Behind a NAT: learn the public address from a STUN server (1 = on), for the Contact of
+; UDP registrations and the audio address; STUN lists servers as IP[:port] (port 3478).
+enableSTUN=0
+;STUN=
+
 ; UDP ports used for call audio (RTP), 1024-65535; rtpPortMin must be below rtpPortMax.
 rtpPortMin=10000
 rtpPortMax=20000

@@ -221,6 +221,34 @@ Status parseNameServers(std::string_view v, std::vector<std::string> &out) {
   return Ok{};
 }
 
+// MicroSIP's STUN list: host[:port] words separated by spaces, commas or semicolons.
+Status parseStunServers(std::string_view v, std::vector<std::string> &out) {
+  std::vector<std::string> servers;
+  std::string word;
+  auto flush = [&]() -> Status {
+    if (word.empty())
+      return Ok{};
+    std::string checked;
+    if (Status s = parseHostPort(word, checked); !s)
+      return badValue(quotedAsIs(word) + " is not a STUN server (host or host:port)");
+    servers.push_back(std::move(checked));
+    word.clear();
+    return Ok{};
+  };
+  for (char c : v) {
+    if (c == ' ' || c == ',' || c == ';' || c == '\t') {
+      if (Status s = flush(); !s)
+        return s;
+    } else {
+      word += c;
+    }
+  }
+  if (Status s = flush(); !s)
+    return s;
+  out = std::move(servers);
+  return Ok{};
+}
+
 Status parseDevice(std::string_view v, AudioDirection direction, AudioDeviceSpec &out) {
   Result<AudioDeviceSpec> spec = parseAudioDeviceSpec(v, direction);
   if (!spec)
@@ -295,7 +323,7 @@ template <class Target> struct KeySpec {
 };
 
 using SettingsKey = KeySpec<Settings>;
-const std::array<SettingsKey, 22> kSettingsKeys{{
+const std::array<SettingsKey, 24> kSettingsKeys{{
     {"sourcePort", [](std::string_view v, Settings &s) { return parsePort(v, 0, s.sourcePort); }},
     {"listenAddress",
      [](std::string_view v, Settings &s) { return parseListenAddress(v, s.listenAddress); }},
@@ -337,6 +365,8 @@ const std::array<SettingsKey, 22> kSettingsKeys{{
      [](std::string_view v, Settings &s) {
        return parseInt(v, 1, 64, "a number of hooks", s.hooks.maxRunning);
      }},
+    {"enableSTUN", [](std::string_view v, Settings &s) { return parseBool(v, s.enableStun); }},
+    {"STUN", [](std::string_view v, Settings &s) { return parseStunServers(v, s.stunServers); }},
 }};
 
 // Plain text: anything goes, the SIP layer quotes what it needs to.

@@ -104,6 +104,12 @@ struct Settings {
   HookSettings hooks;
   ApiSettings api; // [Api]
 
+  // "enableSTUN" and "STUN": learn our public address (behind a NAT) from the first of these
+  // STUN servers (host[:port], port 3478 if none) for the Contact of UDP registrations and the
+  // address in our SDP.
+  bool enableStun = false;
+  std::vector<std::string> stunServers;
+
   const AccountSettings *findAccount(int index) const;
   bool operator==(const Settings &) const = default;
 };

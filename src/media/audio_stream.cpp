@@ -156,4 +156,17 @@ void AudioStream::handleTelephoneEvent(mbuf *mb) {
     onDtmf_(char(digit));
 }
 
+void AudioStream::openPinholes(const NegotiatedMedia &media) {
+  if (!rtp_)
+    return;
+  mbuf *empty = mbuf_alloc(1);
+  if (!empty)
+    return;
+  if (sa_isset(&media.remoteRtp, SA_ALL))
+    udp_send(static_cast<udp_sock *>(rtp_sock(rtp_.get())), &media.remoteRtp, empty);
+  if (sa_isset(&media.remoteRtcp, SA_ALL) && rtcp_sock(rtp_.get()))
+    udp_send(static_cast<udp_sock *>(rtcp_sock(rtp_.get())), &media.remoteRtcp, empty);
+  mem_deref(empty);
+}
+
 } // namespace wisp

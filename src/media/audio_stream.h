@@ -44,6 +44,11 @@ public:
   void sendFrame(const AudioFrame &frame);
   bool receiveFrame(AudioFrame &frame); // false: nothing to play (silence)
 
+  // Behind a NAT: one empty UDP datagram from our RTP and RTCP sockets to the peer's
+  // (RFC 6263 4.1), so the NAT maps them before the peer's media arrives; otherwise media
+  // that comes first finds no mapping, and the NAT may then map ours to another port.
+  void openPinholes(const NegotiatedMedia &media);
+
   uint64_t packetsSent() const { return packetsSent_; }
   uint64_t packetsReceived() const { return packetsReceived_; }
 

@@ -4,6 +4,7 @@
 #include "util/log.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace wisp {
@@ -53,6 +54,28 @@ std::vector<std::string> splitWords(const std::string &s) {
   return out;
 }
 
+// publicAddr: "host", "host:port", "[v6]" or "[v6]:port"; port 0 when not given.
+std::optional<std::pair<std::string, uint16_t>> splitHostPort(const std::string &s) {
+  if (s.empty())
+    return std::nullopt;
+  std::string host = s;
+  std::string port;
+  if (s.front() == '[') {
+    const size_t close = s.find(']');
+    if (close == std::string::npos)
+      return std::nullopt;
+    host = s.substr(0, close + 1);
+    if (close + 1 < s.size() && s[close + 1] == ':')
+      port = s.substr(close + 2);
+  } else if (const size_t colon = s.find(':');
+             colon != std::string::npos && s.find(':', colon + 1) == std::string::npos) {
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  const unsigned long p = port.empty() ? 0 : std::strtoul(port.c_str(), nullptr, 10);
+  return std::pair{host, uint16_t(p <= 65535 ? p : 0)};
+}
+
 } // namespace
 
 std::string_view toString(RegistrationState state) {
@@ -71,8 +94,10 @@ std::string_view toString(RegistrationState state) {
   return "?";
 }
 
-Account::Account(AccountSettings settings, sip *stack, ChangeHandler onChange)
-    : settings_(std::move(settings)), stack_(stack), onChange_(std::move(onChange)) {
+Account::Account(AccountSettings settings, sip *stack, ChangeHandler onChange, std::string software,
+                 std::string stunServer)
+    : settings_(std::move(settings)), stack_(stack), onChange_(std::move(onChange)),
+      software_(std::move(software)), stunServer_(std::move(stunServer)) {
   tmr_init(&retryTimer_);
   tmr_init(&releaseTimer_);
   tmr_init(&keepaliveTimer_);
@@ -85,7 +110,7 @@ Account::~Account() {
   keepalive_ = static_cast<struct sip_request *>(mem_deref(keepalive_)); // no callback after this
   if (reg_ && state_ == RegistrationState::Registered)
     log::info("account", "account %d: un-registering %s", id(), aor().c_str());
-  reg_.reset(); // libre sends REGISTER with expires=0 and finishes it on its own
+  reg_.reset(); // sends REGISTER with expires=0, which finishes on its own
 }
 
 std::string Account::label() const {
@@ -114,6 +139,44 @@ std::string Account::contactUser() const {
   return contactUserPrefix() + registrationTag_;
 }
 
+std::string Account::contactHostPort() const {
+  if (auto pub = splitHostPort(settings_.publicAddr)) {
+    if (pub->second)
+      return pub->first + ":" + std::to_string(pub->second);
+    // No port given: ours. The contact of the registration says which one that is.
+    if (reg_ && !reg_->contactUri().empty()) {
+      uri u{};
+      pl p = toPl(reg_->contactUri());
+      if (uri_decode(&u, &p) == 0 && u.port)
+        return pub->first + ":" + std::to_string(u.port);
+    }
+    return "";
+  }
+  if (reg_ && reg_->natAddress()) {
+    char buf[80];
+    re_snprintf(buf, sizeof buf, "%J", &*reg_->natAddress());
+    return buf;
+  }
+  return "";
+}
+
+std::string Account::mediaAddress() const {
+  if (!registers())
+    return "";
+  sa ip{};
+  if (auto pub = splitHostPort(settings_.publicAddr)) {
+    std::string host = pub->first;
+    if (host.size() > 2 && host.front() == '[')
+      host = host.substr(1, host.size() - 2);
+    return sa_set_str(&ip, host.c_str(), 0) == 0 ? host : ""; // a name cannot go in c=
+  }
+  if (reg_ && reg_->natAddress()) {
+    char buf[64];
+    return sa_ntop(&*reg_->natAddress(), buf, sizeof buf) == 0 ? std::string(buf) : "";
+  }
+  return "";
+}
+
 std::string Account::aor() const {
   const std::string &domain = settings_.domain.empty() ? settings_.server : settings_.domain;
   return "sip:" + settings_.username + "@" + domain;
@@ -127,6 +190,10 @@ CallIdentity Account::callIdentity() const {
   c.displayName = settings_.displayName;
   c.domain = settings_.domain.empty() ? settings_.server : settings_.domain;
   c.contactUser = registers() ? contactUser() : settings_.username;
+  // A full URI: libre then prints it as our Contact instead of its local address.
+  if (const std::string hostPort = contactHostPort(); registers() && !hostPort.empty())
+    c.contactUser = "sip:" + contactUser() + "@" + hostPort + transportParam();
+  c.mediaAddress = mediaAddress();
   for (const auto &p : splitWords(settings_.proxy))
     c.routes.push_back("sip:" + p + transportParam());
   c.authUser = settings_.authId.empty() ? settings_.username : settings_.authId;
@@ -148,28 +215,33 @@ void Account::registerNow() {
     set(RegistrationState::Off);
     return;
   }
-  const std::string registrar = "sip:" + settings_.server + transportParam();
-  const std::string me = aor();
-  const CallIdentity identity = callIdentity();
-  std::vector<const char *> routes;
-  for (const auto &r : identity.routes)
-    routes.push_back(r.c_str());
   char tag[9];
   snprintf(tag, sizeof tag, "%08x", rand_u32());
   registrationTag_ = tag;
-  credentials_ = makeCredentials(settings_.authId.empty() ? settings_.username : settings_.authId,
-                                 settings_.password, true);
-  sipreg *reg = nullptr;
-  int err = sipreg_register(&reg, stack_, registrar.c_str(), me.c_str(),
-                            settings_.displayName.empty() ? nullptr : settings_.displayName.c_str(),
-                            me.c_str(), uint32_t(settings_.registerRefresh), contactUser().c_str(),
-                            routes.data(), uint32_t(routes.size()), 0, &answerChallenge,
-                            credentials_.get(), true, &Account::onResponse, this, nullptr, nullptr);
-  if (err) {
+  RegistrationTarget target;
+  target.registrar = "sip:" + settings_.server + transportParam();
+  target.aor = aor();
+  target.displayName = settings_.displayName;
+  target.routes = callIdentity().routes;
+  target.contactUser = contactUser();
+  target.transportParam = transportParam();
+  target.expires = uint32_t(settings_.registerRefresh);
+  target.credentials = {settings_.authId.empty() ? settings_.username : settings_.authId,
+                        settings_.password};
+  target.software = software_;
+  if (auto pub = splitHostPort(settings_.publicAddr)) {
+    target.publicHost = pub->first;
+    target.publicPort = pub->second;
+  }
+  target.keepAlive = uint32_t(std::max(0, settings_.keepAlive));
+  if (settings_.transport == SipTransport::Udp)
+    target.stunServer = stunServer_;
+  reg_ = std::make_unique<RegistrationClient>(
+      stack_, std::move(target), [this](const RegistrationOutcome &o) { handleOutcome(o); });
+  if (int err = reg_->start()) {
     fail(describeTransportError(err), false);
     return;
   }
-  reg_.reset(reg);
   set(RegistrationState::Registering);
 }
 
@@ -181,42 +253,30 @@ void Account::unregister() {
   set(registers() ? RegistrationState::Unregistered : RegistrationState::Off);
 }
 
-// libre asks once per challenge. A second challenge in one cycle means the server did not
-// take our password: answerChallenge refuses it (oneAttempt), so that libre stops instead of
-// sending a burst of REGISTERs.
-
-void Account::onResponse(int err, const sip_msg *msg, void *arg) {
-  guardCallback("registration", [&] { static_cast<Account *>(arg)->handleResponse(err, msg); });
-}
-
-void Account::handleResponse(int err, const sip_msg *msg) {
-  const bool authRefused = credentials_ && credentials_->challenges > 1;
-  if (credentials_)
-    credentials_->challenges = 0;
-  lastCode_ = msg ? msg->scode : 0;
-  if (err == EAUTH || authRefused) {
-    fail("incorrect password (" + std::to_string(lastCode_ ? lastCode_ : 401) + ")", true);
+void Account::handleOutcome(const RegistrationOutcome &o) {
+  lastCode_ = o.scode;
+  if (o.authRejected) {
+    fail("incorrect password (" + std::to_string(o.scode ? o.scode : 401) + ")", true);
     return;
   }
-  if (err) {
-    fail(describeTransportError(err), false);
+  if (o.err) {
+    fail(describeTransportError(o.err), false);
     return;
   }
-  if (!msg)
-    return;
-  if (msg->scode >= 200 && msg->scode < 300) {
+  if (o.scode >= 200 && o.scode < 300) {
     failures_ = 0;
     if (state_ != RegistrationState::Registered)
-      log::info("account", "account %d: registered as %s", id(), aor().c_str());
+      log::info("account", "account %d: registered as %s (Contact %s, %u s)", id(), aor().c_str(),
+                reg_ ? reg_->contactUri().c_str() : "?", o.expires);
     set(RegistrationState::Registered);
     startKeepalive();
     return;
   }
-  if (msg->scode == 401 || msg->scode == 403 || msg->scode == 407) {
-    fail("incorrect password (" + std::to_string(msg->scode) + ")", true);
+  if (o.scode == 403) {
+    fail("incorrect password (403)", true);
     return;
   }
-  fail(std::to_string(msg->scode) + " " + fromPl(msg->reason), false);
+  fail(std::to_string(o.scode) + " " + o.reason, false);
 }
 
 void Account::fail(std::string reason, bool credentials) {
@@ -246,8 +306,11 @@ void Account::fail(std::string reason, bool credentials) {
       this);
 }
 
+// UDP only: on TCP and TLS the RegistrationClient pings the registration's connection with
+// CRLFs, and a dead connection makes it register again at once.
 void Account::startKeepalive() {
-  if (settings_.keepAlive <= 0 || tmr_isrunning(&keepaliveTimer_))
+  if (settings_.keepAlive <= 0 || settings_.transport != SipTransport::Udp ||
+      tmr_isrunning(&keepaliveTimer_))
     return;
   keepaliveMisses_ = 0;
   tmr_start(

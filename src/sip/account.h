@@ -1,16 +1,20 @@
 // One [AccountN] of wisp.ini at run time: its identity for calls and, when it has a server,
-// its registration (libre's sipreg) kept up by itself: refreshed before expiry, retried with
-// a capped back-off after a failure, and removed (expires=0) when the account goes away.
+// its registration (RegistrationClient) kept up by itself: refreshed before expiry, retried
+// with a capped back-off after a failure, and removed (expires=0) when the account goes away.
+// Its Contact (for the registration and for calls) carries publicAddr if set, else the
+// address a NAT gives us as the registrar saw it.
 #pragma once
 
 #include "config/settings.h"
 #include "sip/call_identity.h"
-#include "sip/credentials.h"
+#include "sip/registration_client.h"
 #include "util/re_ptr.h"
 
 #include <re.h>
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace wisp {
@@ -28,7 +32,9 @@ class Account {
 public:
   using ChangeHandler = std::function<void(const Account &)>;
 
-  Account(AccountSettings settings, sip *stack, ChangeHandler onChange);
+  // software: our User-Agent for the REGISTERs; stunServer: IP[:port] or "" (see Settings).
+  Account(AccountSettings settings, sip *stack, ChangeHandler onChange, std::string software = {},
+          std::string stunServer = {});
   ~Account(); // un-registers if registered
   Account(const Account &) = delete;
   Account &operator=(const Account &) = delete;
@@ -42,6 +48,10 @@ public:
   RegistrationState state() const { return state_; }
   const std::string &reason() const { return reason_; } // why it failed, in plain words
   int lastCode() const { return lastCode_; }
+  // The Contact URI of the registration (with the public address behind a NAT), "" if none.
+  std::string registeredContact() const {
+    return reg_ && state_ == RegistrationState::Registered ? reg_->contactUri() : "";
+  }
   bool registers() const { return settings_.enabled && !settings_.server.empty(); }
 
   CallIdentity callIdentity() const;
@@ -50,8 +60,7 @@ public:
   bool isAddressedBy(const sip_msg &invite) const;
 
 private:
-  static void onResponse(int err, const sip_msg *msg, void *arg);
-  void handleResponse(int err, const sip_msg *msg);
+  void handleOutcome(const RegistrationOutcome &outcome);
   void fail(std::string reason, bool credentials);
   void set(RegistrationState state, std::string reason = {});
   void startKeepalive();
@@ -60,16 +69,21 @@ private:
   std::string contactUser() const;
   std::string contactUserPrefix() const;
   std::string transportParam() const;
+  // Where the Contact of calls points: publicAddr, else the NAT's address the registrar saw
+  // (UDP), else "" (libre's local address).
+  std::string contactHostPort() const;
+  std::string mediaAddress() const; // CallIdentity::mediaAddress
 
   AccountSettings settings_;
   sip *stack_;
   ChangeHandler onChange_;
-  RePtr<sipreg> reg_;
-  std::string registrationTag_; // new for every sipreg: see contactUser()
+  std::string software_;
+  std::string stunServer_;
+  std::unique_ptr<RegistrationClient> reg_;
+  std::string registrationTag_; // new for every registration: see contactUser()
   RegistrationState state_ = RegistrationState::Off;
   std::string reason_;
   int lastCode_ = 0;
-  RePtr<SipCredentials> credentials_; // a fresh block for each sipreg (they count challenges)
   unsigned failures_ = 0;
   tmr retryTimer_{};
   tmr releaseTimer_{};

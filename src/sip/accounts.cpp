@@ -5,15 +5,18 @@
 
 namespace wisp {
 
-void Accounts::apply(const std::vector<AccountSettings> &settings, sip *stack) {
+void Accounts::apply(const std::vector<AccountSettings> &settings, sip *stack,
+                     const std::string &software, const std::string &stunServer) {
+  const bool stunChanged = stunServer != stunServer_;
+  stunServer_ = stunServer;
   std::map<int, std::unique_ptr<Account>> next;
   for (const auto &s : settings) {
     auto it = accounts_.find(s.index);
-    if (it != accounts_.end() && it->second->settings() == s) {
+    if (it != accounts_.end() && it->second->settings() == s && !stunChanged) {
       next[s.index] = std::move(it->second); // unchanged: keeps its registration
       continue;
     }
-    auto account = std::make_unique<Account>(s, stack, onChange_);
+    auto account = std::make_unique<Account>(s, stack, onChange_, software, stunServer);
     account->registerNow();
     next[s.index] = std::move(account);
   }
@@ -21,7 +24,15 @@ void Accounts::apply(const std::vector<AccountSettings> &settings, sip *stack) {
   accounts_ = std::move(next);
 }
 
-void Accounts::clear() { accounts_.clear(); }
+void Accounts::clear() {
+  accounts_.clear();
+}
+
+void Accounts::registerAllAgain() {
+  for (const auto &[_, a] : accounts_)
+    if (a->registers() && a->state() != RegistrationState::Unregistered)
+      a->registerNow();
+}
 
 Account *Accounts::byId(int id) const {
   auto it = accounts_.find(id);

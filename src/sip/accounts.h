@@ -17,8 +17,14 @@ public:
   explicit Accounts(Account::ChangeHandler onChange) : onChange_(std::move(onChange)) {}
 
   // Starts new accounts, restarts changed ones, un-registers removed or disabled ones.
-  void apply(const std::vector<AccountSettings> &settings, sip *stack);
+  // software: the User-Agent of the REGISTERs; stunServer: IP[:port] or "" (a change
+  // restarts every account).
+  void apply(const std::vector<AccountSettings> &settings, sip *stack,
+             const std::string &software = {}, const std::string &stunServer = {});
   void clear(); // un-registers everything (exit)
+  // A fresh registration for every account that registers (not those the user
+  // un-registered): after a network change.
+  void registerAllAgain();
 
   Account *byId(int id) const;
   // By number ("2") or label ("Office", case-insensitive).
@@ -29,6 +35,7 @@ public:
 
 private:
   Account::ChangeHandler onChange_;
+  std::string stunServer_;
   std::map<int, std::unique_ptr<Account>> accounts_;
 };
 

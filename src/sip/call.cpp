@@ -82,7 +82,11 @@ Status Call::prepareMedia() {
   const std::string cname = identity_.hideIdentity ? kAnonymousUri : identity_.aor();
   if (Status s = stream_.open(ctx_.mediaIp, ctx_.rtpPortMin, ctx_.rtpPortMax, cname); !s)
     return s;
-  auto sdp = SdpNegotiator::create(ctx_.mediaIp, stream_.localPort(), ctx_.codecs);
+  sa sdpAddr = ctx_.mediaIp;
+  if (!identity_.mediaAddress.empty() &&
+      sa_set_str(&sdpAddr, identity_.mediaAddress.c_str(), 0) != 0)
+    sdpAddr = ctx_.mediaIp;
+  auto sdp = SdpNegotiator::create(sdpAddr, stream_.localPort(), ctx_.codecs);
   if (!sdp)
     return sdp.error();
   sdp_.emplace(std::move(sdp.value()));
@@ -105,16 +109,24 @@ Status Call::dial(const std::string &targetUri) {
   std::string headers = kAllowHeader;
   if (me.hideIdentity)
     headers += "Privacy: id\r\nP-Preferred-Identity: <" + me.aor() + ">\r\n";
+  // The Contact must not name us either; behind a NAT it is a whole URI whose host stays.
+  std::string contact = me.contactUser;
+  if (me.hideIdentity) {
+    const size_t at = contact.find('@');
+    contact = contact.starts_with("sip:") && at != std::string::npos
+                  ? "sip:anonymous" + contact.substr(at)
+                  : "anonymous";
+  }
   std::vector<const char *> routes;
   for (const auto &r : me.routes)
     routes.push_back(r.c_str());
   sipsess *sess = nullptr;
   int err = sipsess_connect(
       &sess, ctx_.sessions, targetUri.c_str(), displayName.empty() ? nullptr : displayName.c_str(),
-      from.c_str(), me.hideIdentity ? "anonymous" : me.contactUser.c_str(), routes.data(),
-      uint32_t(routes.size()), "application/sdp", offer->get(), &answerChallenge,
-      credentials_.get(), true, &Call::onOffer, &Call::onAnswer, &Call::onProgress,
-      &Call::onEstablished, nullptr, nullptr, &Call::onClose, this, "%s", headers.c_str());
+      from.c_str(), contact.c_str(), routes.data(), uint32_t(routes.size()), "application/sdp",
+      offer->get(), &answerChallenge, credentials_.get(), true, &Call::onOffer, &Call::onAnswer,
+      &Call::onProgress, &Call::onEstablished, nullptr, nullptr, &Call::onClose, this, "%s",
+      headers.c_str());
   if (err)
     return makeError("dial_failed", "cannot call " + targetUri + ": " + describeError(err));
   session_.reset(sess);
@@ -168,6 +180,8 @@ Status Call::accept(const sip_msg *invite) {
       return answer.error();
     }
     pendingAnswer_ = std::move(answer.value());
+    if (!identity_.mediaAddress.empty())
+      stream_.openPinholes(sdp_->negotiated());
   }
   sipsess *sess = nullptr;
   int err =
@@ -364,6 +378,10 @@ void Call::handleClose(int err, const sip_msg *msg) {
 
 void Call::applyMedia() {
   stream_.configure(sdp_->negotiated(), &*sdp_);
+  if (!identity_.mediaAddress.empty() && !pinholesOpened_) {
+    stream_.openPinholes(sdp_->negotiated());
+    pinholesOpened_ = true;
+  }
   if (!audioAttached_ && (state_ == CallState::Established || answeredAt_)) {
     ctx_.audio->attach(&stream_);
     audioAttached_ = true;

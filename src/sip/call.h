@@ -145,6 +145,7 @@ private:
   RePtr<mbuf> pendingAnswer_; // our SDP answer to an incoming INVITE, sent with the 200
   AudioStream stream_;
   bool audioAttached_ = false;
+  bool pinholesOpened_ = false; // behind a NAT: see AudioStream::openPinholes
   tmr ringTimer_{};
   tmr answerTimer_{};
 };

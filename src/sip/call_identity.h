@@ -15,9 +15,12 @@ struct CallIdentity {
   std::string user = "wisp";
   std::string displayName;
   std::string domain;              // host part of our address of record; empty: our own address
-  std::string contactUser;         // user part of our Contact; routes incoming calls to the account
+  std::string contactUser;         // user part of our Contact, or a full sip: URI (behind a NAT)
   std::vector<std::string> routes; // outbound proxies, as loose-routing SIP URIs (no ;lr)
-  std::string authUser;            // empty: we cannot answer challenges
+  // IP address for our SDP (c=, o=) instead of the local one: publicAddr or the address a NAT
+  // gives us (the RTP port stays ours). Empty: the local address.
+  std::string mediaAddress;
+  std::string authUser; // empty: we cannot answer challenges
   std::string password;
   // MicroSIP's hideCID: outgoing calls show an anonymous From (RFC 3323 "Privacy: id") and
   // carry the real address in P-Preferred-Identity (RFC 3325) for the provider.

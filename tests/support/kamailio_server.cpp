@@ -155,11 +155,11 @@ KamailioServer::~KamailioServer() {
 }
 
 std::string KamailioServer::address() const {
-  return std::string(kHost) + ":" + std::to_string(port_);
+  return options_.host + ":" + std::to_string(port_);
 }
 
 std::string KamailioServer::tlsAddress() const {
-  return std::string(kHost) + ":" + std::to_string(tlsPort_);
+  return options_.host + ":" + std::to_string(tlsPort_);
 }
 
 std::string KamailioServer::uri(const std::string &user) const {
@@ -195,8 +195,9 @@ Status KamailioServer::start(const Options &options, const std::filesystem::path
 
   Status result = Ok{};
   for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
-    port_ = freeUdpTcpPort();
-    tlsPort_ = options_.tls ? freeUdpTcpPort() : 0;
+    const bool isolated = !options_.commandPrefix.empty(); // its own namespace: all ports free
+    port_ = isolated ? 5060 : freeUdpTcpPort();
+    tlsPort_ = options_.tls ? (isolated ? 5061 : freeUdpTcpPort()) : 0;
     if (Status s = render(options_); !s)
       return s;
     bool portTaken = false;
@@ -218,6 +219,12 @@ Status KamailioServer::render(const Options &options) {
       {"user_table", userTable},
       {"min_expires", std::to_string(options.minExpires)},
       {"max_expires", std::to_string(options.maxExpires)},
+      {"host", options.host},
+      {"min_expires_mode", options.rejectBriefExpires ? "1" : "0"},
+      {"auth_algorithm_param",
+       options.digestAlgorithm.empty()
+           ? ""
+           : "modparam(\"auth\", \"algorithm\", \"" + options.digestAlgorithm + "\")"},
       {"tls_define", options.tls ? "#!define WITH_TLS" : ""},
       {"tls_certificate",
        options.tls ? std::filesystem::absolute(options.tls->certFile).string() : ""},
@@ -240,7 +247,8 @@ Status KamailioServer::launch(bool &portTaken) {
                        ? std::filesystem::file_size(logPath(), ec)
                        : std::uintmax_t{0};
   // -DD: no daemon, but children as usual; -E: log to stderr (our log file).
-  std::vector<std::string> argv = {"kamailio", "-f", configPath().string(), "-DD", "-E"};
+  std::vector<std::string> argv = options_.commandPrefix;
+  argv.insert(argv.end(), {"kamailio", "-f", configPath().string(), "-DD", "-E"});
   // Runtime files in dir_ (-Y), so parallel servers never share one; modest shared (-m) and
   // private (-M) memory in MiB, as several servers may run at once.
   argv.insert(argv.end(),
@@ -257,6 +265,8 @@ Status KamailioServer::launch(bool &portTaken) {
           exited = true;
           return true;
         }
+        if (!options_.commandPrefix.empty())
+          return std::filesystem::exists(ctlSocket()) && ping(100ms);
         return std::filesystem::exists(ctlSocket()) && tcpPortInUse(port_) &&
                (!tlsPort_ || tcpPortInUse(tlsPort_)) && ping(100ms);
       },
@@ -296,6 +306,12 @@ bool KamailioServer::running() {
 }
 
 bool KamailioServer::ping(std::chrono::milliseconds timeout) const {
+  // In another namespace: kamailio answers on its ctl socket once its children run.
+  if (!options_.commandPrefix.empty()) {
+    auto r = runCommand({"kamcmd", "-s", "unix:" + ctlSocket(), "core.uptime"},
+                        std::max<std::chrono::milliseconds>(timeout, 1000ms));
+    return r.ok() && r.out.find("uptime") != std::string::npos;
+  }
   static std::atomic<unsigned> sequence{0};
   Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0)

@@ -1,5 +1,6 @@
 // A real kamailio 5.6 (Debian's `kamailio`, plus `kamailio-tls-modules` for TLS) on 127.0.0.1
-// as the registrar and proxy of the account and registration tests.
+// (or, for the NAT tests, on an address of a network namespace the test made: Options::host
+// and commandPrefix) as the registrar and proxy of the account and registration tests.
 //
 // The config is tests/fixtures/kamailio/kamailio.cfg.tmpl, rendered into the server's
 // directory:
@@ -62,6 +63,19 @@ public:
     // The registrar grants what the phone asks for within these limits (seconds).
     int minExpires = 1;
     int maxExpires = 3600;
+    // Asked for less than minExpires: true = 423 Interval Too Brief (Min-Expires), false =
+    // granted minExpires.
+    bool rejectBriefExpires = false;
+    // Digest algorithm of the challenges: "" (MD5) or "SHA-256".
+    std::string digestAlgorithm;
+    // Address to listen on; also the domain and realm. Other than 127.0.0.1 only inside a
+    // network namespace the test created (see commandPrefix).
+    std::string host = "127.0.0.1";
+    // Runs kamailio as PREFIX... kamailio (e.g. {"ip", "netns", "exec", "wan"}). It then
+    // listens on the standard ports 5060 (5061 TLS) of `host` in that namespace, and is
+    // probed over its ctl socket instead of over the network (which the test's own
+    // namespace may not reach).
+    std::vector<std::string> commandPrefix;
   };
 
   KamailioServer() = default;
@@ -84,7 +98,7 @@ public:
   uint16_t tlsPort() const { return tlsPort_; } // 0 without Options::tls
   std::string address() const;                  // "127.0.0.1:PORT"
   std::string tlsAddress() const;               // "127.0.0.1:TLSPORT"
-  std::string domain() const { return "127.0.0.1"; }
+  std::string domain() const { return options_.host; }
   // sip:USER@127.0.0.1:PORT (an account's AOR for phones that want the port spelled out).
   std::string uri(const std::string &user) const;
   // sip:USER@127.0.0.1:TLSPORT;transport=tls

@@ -81,8 +81,9 @@ Status WispPhone::startOnce(const Options &options, bool &portTaken) {
   if (Status s = writeTextFile(dir_ / "wisp.ini", ini); !s)
     return s;
 
-  std::vector<std::string> argv = {WISP_BINARY,     "--profile",   dir_.string(),    "--audio-in",
-                                   options.audioIn, "--audio-out", options.audioOut, "--headless"};
+  std::vector<std::string> argv = options.commandPrefix;
+  argv.insert(argv.end(), {WISP_BINARY, "--profile", dir_.string(), "--audio-in", options.audioIn,
+                           "--audio-out", options.audioOut, "--headless"});
   // The log shows the last attempt only.
   std::error_code ignored;
   std::filesystem::remove(outputPath(), ignored);

@@ -37,6 +37,10 @@ public:
     std::vector<std::string> extraIni;
     std::string name = "wisp"; // for messages
     EnvVars env;               // extra environment, e.g. PULSE_SERVER
+    // Runs the phone as PREFIX... wisp (e.g. {"ip", "netns", "exec", "lan"}); set
+    // listenAddress in extraSettings to an address there. Commands still reach it: the
+    // control socket is a file in the profile.
+    std::vector<std::string> commandPrefix;
   };
 
   WispPhone() = default;

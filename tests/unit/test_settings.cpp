@@ -574,7 +574,7 @@ TEST(DefaultIni, ListsEverySupportedCodec) {
 }
 
 TEST(DefaultIni, KeyListsAreComplete) {
-  EXPECT_EQ(settingsSectionKeys().size(), 22u);
+  EXPECT_EQ(settingsSectionKeys().size(), 24u);
   EXPECT_EQ(accountSectionKeys().size(), 17u);
   EXPECT_EQ(apiSectionKeys().size(), 5u);
 }
@@ -650,6 +650,25 @@ TEST(SettingsRobustness, RandomDocumentsNeverCrash) {
     if (HasFailure())
       return;
   }
+}
+
+} // namespace
+} // namespace wisp
+
+namespace wisp {
+namespace {
+
+TEST(Settings, StunKeysTakeMicroSipsServerList) {
+  Settings off = loadOk("");
+  EXPECT_FALSE(off.enableStun);
+  EXPECT_TRUE(off.stunServers.empty());
+  Settings s =
+      loadOk("[Settings]\nenableSTUN=1\nSTUN=192.0.2.7:3479, stun.example.org;[2001:db8::1]\n");
+  EXPECT_TRUE(s.enableStun);
+  EXPECT_EQ(s.stunServers,
+            (std::vector<std::string>{"192.0.2.7:3479", "stun.example.org", "[2001:db8::1]"}));
+  ConfigError e = loadError("[Settings]\nSTUN=192.0.2.7:99999\n");
+  EXPECT_NE(e.toString().find("STUN server"), std::string::npos) << e.toString();
 }
 
 } // namespace

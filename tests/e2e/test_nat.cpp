@@ -1,0 +1,217 @@
+// A phone behind a NAT (network namespaces built by the test, see nat_network.h): Wisp on
+// 192.168.77.2 in "lan", a masquerading router, kamailio and a second Wisp on 10.77.0.2 in
+// "wan". The registrar must end up with the NAT's public address as Alice's Contact (Wisp
+// learns it from the top Via of the 200 and registers again), and a call from the wan side to
+// Alice's address of record must reach her through the NAT, with audio both ways.
+#include "support/audio_analysis.h"
+#include "support/expect_audio.h"
+#include "support/kamailio_server.h"
+#include "support/nat_network.h"
+#include "support/stun_server.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+#include "support/wisp_phone.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace wisp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool contains(const std::string &text, const std::string &part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string registration(const WispPhone &p) {
+  auto s = p.status();
+  if (!s.ok() || !s->find("accounts"))
+    return "";
+  for (const Json &a : s->find("accounts")->asArray())
+    if (jsonInt(a, "id") == 1)
+      return jsonString(a, "registration");
+  return "";
+}
+
+std::string dump(const WispPhone &p) {
+  auto s = p.status();
+  return (s.ok() ? s->dump() : s.error().message) + "\n" + p.logText();
+}
+
+// A phone in namespace `ns` listening on `ip`, registered as `user` with kamailio, playing
+// `source` and recording what it hears.
+struct NamespacedPhone {
+  NamespacedPhone(const TempDir &dir, const NatNetwork &net, const std::string &ns,
+                  const std::string &ip, const KamailioServer &kam, const std::string &user,
+                  const std::vector<int16_t> &source, std::vector<std::string> accountExtras = {},
+                  std::vector<std::string> settingsExtras = {})
+      : recording(dir / (user + "-heard.wav")) {
+    WispPhone::Options o;
+    o.name = user;
+    o.commandPrefix = net.prefix(ns);
+    const auto wav = dir / (user + "-source.wav");
+    EXPECT_TRUE(writeWav(wav, source).ok());
+    o.audioIn = "file:" + wav.string();
+    o.audioOut = "file:" + recording.string();
+    o.extraSettings = {"listenAddress=" + ip};
+    o.extraSettings.insert(o.extraSettings.end(), settingsExtras.begin(), settingsExtras.end());
+    for (const std::string &line : std::initializer_list<std::string>{
+             "[Account1]", "server=" + kam.address(), "username=" + user, "password=" + user + "pw",
+             "transport=udp"})
+      o.extraSettings.push_back(line);
+    o.extraSettings.insert(o.extraSettings.end(), accountExtras.begin(), accountExtras.end());
+    Status s = phone.start(o, dir / user);
+    started = s.ok();
+    EXPECT_TRUE(started) << user << ": " << (s.ok() ? "" : s.error().message);
+  }
+  bool registered() {
+    return waitUntil([&] { return registration(phone) == "registered"; }, 8s, 100ms);
+  }
+
+  std::filesystem::path recording;
+  WispPhone phone;
+  bool started = false;
+};
+
+class Nat : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (std::string why = NatNetwork::unavailableReason(); !why.empty())
+      GTEST_SKIP() << "NAT test skipped: " << why;
+    Status s = net.create(dir.path());
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    KamailioServer::Options o;
+    o.host = NatNetwork::kWanAddress;
+    o.commandPrefix = net.prefix(net.wan());
+    s = kam.start(o, dir / "kam");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+
+  std::string kamDump() { return "\n=== kamailio ===\n" + kam.logText(16 * 1024); }
+
+  TempDir dir{"nat"};
+  NatNetwork net; // declared before the processes: removed after they stopped
+  KamailioServer kam;
+};
+
+TEST_F(Nat, RegistersTheNatAddressAndTakesCallsThroughIt) {
+  NamespacedPhone alice(dir, net, net.lan(), NatNetwork::kLanAddress, kam, "alice", signalA());
+  NamespacedPhone bob(dir, net, net.wan(), NatNetwork::kWanAddress, kam, "bob", signalB());
+  ASSERT_TRUE(alice.started && bob.started);
+  ASSERT_TRUE(alice.registered()) << dump(alice.phone) << kamDump();
+  ASSERT_TRUE(bob.registered()) << dump(bob.phone) << kamDump();
+
+  // One binding, at the router's public address: the private one was replaced and removed.
+  auto contacts = kam.registrations("alice");
+  ASSERT_TRUE(contacts.ok()) << contacts.error().message;
+  ASSERT_EQ(contacts->size(), 1u) << kamDump();
+  const std::string uri = contacts->front().uri;
+  EXPECT_TRUE(contains(uri, std::string("@") + NatNetwork::kRouterWanAddress + ":")) << uri;
+  EXPECT_FALSE(contains(uri, NatNetwork::kLanAddress)) << uri;
+  // `status` shows the same Contact.
+  auto status = alice.phone.status();
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(contains(status->dump(), "\"contact\":\"" + uri + "\"")) << status->dump();
+
+  // Bob calls Alice by name through kamailio; the INVITE crosses the NAT to her.
+  auto dialed = bob.phone.command("dial", "alice");
+  ASSERT_TRUE(dialed.ok()) << dialed.describe();
+  ASSERT_TRUE(alice.phone.waitForCallState("ringing", 5s)) << dump(alice.phone) << kamDump();
+  ASSERT_TRUE(alice.phone.command("answer").ok());
+  ASSERT_TRUE(alice.phone.waitForCallState("established", 5s)) << dump(alice.phone);
+  ASSERT_TRUE(bob.phone.waitForCallState("established", 5s)) << dump(bob.phone) << kamDump();
+  std::this_thread::sleep_for(3500ms);
+  ASSERT_TRUE(bob.phone.command("hangup").ok());
+  EXPECT_TRUE(alice.phone.waitForNoCalls(5s)) << dump(alice.phone);
+  EXPECT_TRUE(bob.phone.waitForNoCalls(5s)) << dump(bob.phone);
+  // Alice's SDP carries the NAT's address, so Bob's RTP reaches her through the router.
+  expectHeard(alice.recording, signalB(), signalA(), "alice");
+  expectHeard(bob.recording, signalA(), signalB(), "bob");
+}
+
+// publicAddr given: it is the Contact from the first REGISTER on, with no second round.
+TEST_F(Nat, PublicAddrIsTheContact) {
+  NamespacedPhone alice(dir, net, net.lan(), NatNetwork::kLanAddress, kam, "alice", signalA(),
+                        {std::string("publicAddr=") + NatNetwork::kRouterWanAddress});
+  ASSERT_TRUE(alice.started);
+  ASSERT_TRUE(alice.registered()) << dump(alice.phone) << kamDump();
+  auto contacts = kam.registrations("alice");
+  ASSERT_TRUE(contacts.ok()) << contacts.error().message;
+  ASSERT_EQ(contacts->size(), 1u) << kamDump();
+  EXPECT_TRUE(contains(contacts->front().uri, std::string("@") + NatNetwork::kRouterWanAddress +
+                                                  ":" + std::to_string(alice.phone.sipPort())))
+      << contacts->front().uri;
+  EXPECT_EQ(kam.registerCount("alice"), 2) << "one challenge, one answer" << kamDump();
+}
+
+// enableSTUN: the address comes from a STUN server on the wan side, asked from the SIP socket
+// (the Via of the registrar's answers is then not used to learn it).
+TEST_F(Nat, StunTellsThePublicAddress) {
+  StunServer stun;
+  Status s = stun.start(NatNetwork::kWanAddress, 3478, net.wan());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  NamespacedPhone alice(dir, net, net.lan(), NatNetwork::kLanAddress, kam, "alice", signalA(), {},
+                        {"enableSTUN=1", std::string("STUN=") + NatNetwork::kWanAddress});
+  ASSERT_TRUE(alice.started);
+  ASSERT_TRUE(alice.registered()) << dump(alice.phone) << kamDump();
+  std::string uri;
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        auto contacts = kam.registrations("alice");
+        uri = contacts.ok() && contacts->size() == 1 ? contacts->front().uri : "";
+        return contains(uri, std::string("@") + NatNetwork::kRouterWanAddress + ":");
+      },
+      5s, 100ms))
+      << uri << "\n"
+      << dump(alice.phone) << kamDump();
+  ASSERT_GE(stun.requests(), 1);
+  // The Contact is exactly the mapping the STUN server saw.
+  const std::string seen = stun.sources().front();
+  EXPECT_TRUE(contains(uri, "@" + seen)) << uri << " vs STUN " << seen;
+  EXPECT_TRUE(contains(alice.phone.logText(), "(STUN)")) << alice.phone.logText();
+}
+
+// A local address that appears or disappears makes every account register again (a new
+// binding replaces the old one), well before any refresh is due.
+TEST_F(Nat, RegistersAgainWhenALocalAddressChanges) {
+  NamespacedPhone alice(dir, net, net.lan(), NatNetwork::kLanAddress, kam, "alice", signalA());
+  ASSERT_TRUE(alice.registered()) << dump(alice.phone) << kamDump();
+  auto bindingCallId = [&]() -> std::string {
+    auto contacts = kam.registrations("alice");
+    return contacts.ok() && contacts->size() == 1 ? contacts->front().callId : "";
+  };
+  // Settled: the NAT rewrite is done and one binding is left.
+  ASSERT_TRUE(waitUntil([&] { return !bindingCallId().empty(); }, 5s, 100ms)) << kamDump();
+  const std::string before = bindingCallId();
+
+  Status added = net.run(net.lan(), {"ip", "addr", "add", "192.168.77.3/24", "dev", "eth0"});
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  std::string after;
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        after = bindingCallId();
+        return !after.empty() && after != before;
+      },
+      5s, 100ms))
+      << "still " << before << "\n"
+      << dump(alice.phone) << kamDump();
+  EXPECT_TRUE(contains(alice.phone.logText(), "local addresses changed"));
+
+  // And when it goes away again (at most one report per 5 s: allow for that).
+  Status removed = net.run(net.lan(), {"ip", "addr", "del", "192.168.77.3/24", "dev", "eth0"});
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  std::string third;
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        third = bindingCallId();
+        return !third.empty() && third != after;
+      },
+      9s, 100ms))
+      << dump(alice.phone) << kamDump();
+  EXPECT_EQ(registration(alice.phone), "registered");
+}
+
+} // namespace
+} // namespace wisp::test

@@ -1,0 +1,53 @@
+// A small NAT'd network built from three network namespaces, for tests of a phone behind a
+// NAT. Nothing outside these namespaces is touched (the test process stays in its own):
+//
+//   lan (LAN_IP 192.168.77.2) --veth-- router (192.168.77.1 | 10.77.0.1) --veth-- wan (10.77.0.2)
+//
+// The router forwards and masquerades (nft) whatever leaves on its wan side, so the wan side
+// sees the lan host as 10.77.0.1 and cannot reach 192.168.77.0/24 at all. Processes run in a
+// namespace through prefix(): `ip netns exec NAME ...`. Needs root (`ip`, `nft`).
+#pragma once
+
+#include "util/result.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace wisp::test {
+
+class NatNetwork {
+public:
+  static constexpr const char *kLanAddress = "192.168.77.2";
+  static constexpr const char *kRouterLanAddress = "192.168.77.1";
+  static constexpr const char *kRouterWanAddress = "10.77.0.1"; // the NAT's public address
+  static constexpr const char *kWanAddress = "10.77.0.2";
+
+  // Why this machine cannot build the network ("" if it can): not root, no `ip` or `nft`,
+  // or no network namespace support.
+  static std::string unavailableReason();
+
+  NatNetwork() = default;
+  ~NatNetwork(); // removes the namespaces (and with them the links and rules)
+  NatNetwork(const NatNetwork &) = delete;
+  NatNetwork &operator=(const NatNetwork &) = delete;
+
+  // `scratch` holds the nft rules file.
+  Status create(const std::filesystem::path &scratch);
+  void destroy();
+
+  const std::string &lan() const { return lan_; }
+  const std::string &router() const { return router_; }
+  const std::string &wan() const { return wan_; }
+  std::vector<std::string> prefix(const std::string &ns) const {
+    return {"ip", "netns", "exec", ns};
+  }
+  // Runs a command in a namespace; an error with its output if it fails.
+  Status run(const std::string &ns, const std::vector<std::string> &argv) const;
+
+private:
+  std::vector<std::string> created_;
+  std::string lan_, router_, wan_;
+};
+
+} // namespace wisp::test
