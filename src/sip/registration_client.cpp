@@ -114,6 +114,8 @@ RegistrationOutcome answered(uint16_t scode, std::string reason) {
   return o;
 }
 
+constexpr uint64_t kReconnectAnswerMs = 4000;
+
 } // namespace
 
 RegistrationClient::RegistrationClient(sip *stack, RegistrationTarget target,
@@ -121,11 +123,13 @@ RegistrationClient::RegistrationClient(sip *stack, RegistrationTarget target,
     : stack_(stack), target_(std::move(target)), onOutcome_(std::move(onOutcome)) {
   tmr_init(&refreshTimer_);
   tmr_init(&reconnectTimer_);
+  tmr_init(&reconnectDeadline_);
 }
 
 RegistrationClient::~RegistrationClient() {
   tmr_cancel(&refreshTimer_);
   tmr_cancel(&reconnectTimer_);
+  tmr_cancel(&reconnectDeadline_);
   keepalive_ = static_cast<struct sip_keepalive *>(mem_deref(keepalive_));
   stun_.reset();
   // A REGISTER in flight: libre finishes the transaction without calling us.
@@ -200,6 +204,7 @@ void RegistrationClient::onResponse(int err, const sip_msg *msg, void *arg) {
 void RegistrationClient::handleResponse(int err, const sip_msg *msg) {
   if (!err && msg && msg->scode < 200)
     return;
+  tmr_cancel(&reconnectDeadline_);
   if (err || !msg) {
     report(transportFailure(err ? err : ECONNABORTED));
     return;
@@ -373,8 +378,23 @@ void RegistrationClient::onConnectionLost(int err, void *arg) {
         [](void *a) {
           guardCallback("registration reconnect", [&] {
             auto *self = static_cast<RegistrationClient *>(a);
-            if (int e = self->send())
+            if (int e = self->send()) {
               self->report(transportFailure(e));
+              return;
+            }
+            // A registrar that is shutting down may still accept the connection and then never
+            // answer; libre would wait for its 32 s transaction timeout. A registrar that
+            // just dropped us answers at once, or not at all.
+            tmr_start(
+                &self->reconnectDeadline_, kReconnectAnswerMs,
+                [](void *b) {
+                  guardCallback("registration reconnect deadline", [&] {
+                    auto *me = static_cast<RegistrationClient *>(b);
+                    me->request_ = static_cast<struct sip_request *>(mem_deref(me->request_));
+                    me->report(transportFailure(ECONNRESET));
+                  });
+                },
+                self);
           });
         },
         c);

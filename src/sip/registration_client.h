@@ -100,6 +100,7 @@ private:
   bool bound_ = false;
   tmr refreshTimer_{};
   tmr reconnectTimer_{};
+  tmr reconnectDeadline_{}; // a REGISTER over a new connection that gets no answer
   struct sip_keepalive *keepalive_ = nullptr; // libre clears it when it ends
   RePtr<stun_keepalive> stun_; // Binding requests from the SIP socket to the STUN server
 };
