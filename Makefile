@@ -4,7 +4,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 ARGS       ?=
 
 # Build: compiler, CMake, libre, librem, PulseAudio client, sd-bus headers. Tests: GoogleTest,
