@@ -9,6 +9,7 @@
 #include "ipc/http_api.h"
 #include "media/audio_endpoints.h"
 #include "media/wav_file.h"
+#include "sip/tls_host_match.h"
 #include "util/atomic_file.h"
 #include "util/callback_guard.h"
 #include "util/log.h"
@@ -223,6 +224,7 @@ void Phone::applySettings() {
   if (Status s = ua_.setNameServers(settings_.dnsServers); !s)
     log::error("dns", "%s", s.error().message.c_str());
   enableTlsIfNeeded();
+  accounts_.setTlsServerNames(ua_.tlsServerNames());
   accounts_.apply(settings_.accounts, ua_.stack(),
                   settings_.userAgent.empty() ? "Wisp/" WISP_VERSION : settings_.userAgent,
                   settings_.enableStun && !settings_.stunServers.empty()
@@ -250,11 +252,12 @@ void Phone::enableTlsIfNeeded() {
       continue;
     if (!a.tlsCaFile.empty())
       caFiles.push_back(a.tlsCaFile);
-    std::string h = a.server.empty() ? a.domain : a.server;
-    if (h.starts_with('['))
-      h = h.substr(1, h.find(']') - 1);
-    else if (auto colon = h.rfind(':'); colon != std::string::npos)
-      h = h.substr(0, colon);
+    // The host its connections go to: the first proxy's, else the registrar's (as Account).
+    const size_t proxyStart = a.proxy.find_first_not_of(' ');
+    std::string h =
+        serverHostName(proxyStart != std::string::npos
+                           ? a.proxy.substr(proxyStart, a.proxy.find(' ', proxyStart) - proxyStart)
+                           : (a.server.empty() ? a.domain : a.server));
     if (any && h != host)
       oneHost = false;
     host = h;
@@ -262,11 +265,10 @@ void Phone::enableTlsIfNeeded() {
   }
   if (!any)
     return;
-  if (!oneHost) {
-    log::warn("tls", "TLS accounts use different servers: certificates are checked against "
-                     "the trusted CAs, but not against a server name");
+  // Each registration tells which server name goes with its address (TlsServerNames); the
+  // one name, if there is only one, also covers connections elsewhere (calls).
+  if (!oneHost)
     host.clear();
-  }
   if (Status s = ua_.enableTls(caFiles, host); !s)
     log::error("tls", "%s", s.error().message.c_str());
 }

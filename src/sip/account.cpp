@@ -1,5 +1,6 @@
 #include "sip/account.h"
 
+#include "sip/tls_host_match.h"
 #include "util/callback_guard.h"
 #include "util/log.h"
 
@@ -95,9 +96,10 @@ std::string_view toString(RegistrationState state) {
 }
 
 Account::Account(AccountSettings settings, sip *stack, ChangeHandler onChange, std::string software,
-                 std::string stunServer)
+                 std::string stunServer, std::shared_ptr<TlsServerNames> tlsNames)
     : settings_(std::move(settings)), stack_(stack), onChange_(std::move(onChange)),
-      software_(std::move(software)), stunServer_(std::move(stunServer)) {
+      software_(std::move(software)), stunServer_(std::move(stunServer)),
+      tlsNames_(std::move(tlsNames)) {
   tmr_init(&retryTimer_);
   tmr_init(&releaseTimer_);
   tmr_init(&keepaliveTimer_);
@@ -111,6 +113,8 @@ Account::~Account() {
   if (reg_ && state_ == RegistrationState::Registered)
     log::info("account", "account %d: un-registering %s", id(), aor().c_str());
   reg_.reset(); // sends REGISTER with expires=0, which finishes on its own
+  if (tlsNames_)
+    tlsNames_->forget(this);
 }
 
 std::string Account::label() const {
@@ -177,6 +181,11 @@ std::string Account::mediaAddress() const {
   return "";
 }
 
+std::string Account::nextHopHost() const {
+  const auto proxies = splitWords(settings_.proxy);
+  return serverHostName(proxies.empty() ? settings_.server : proxies.front());
+}
+
 std::string Account::aor() const {
   const std::string &domain = settings_.domain.empty() ? settings_.server : settings_.domain;
   return "sip:" + settings_.username + "@" + domain;
@@ -236,6 +245,10 @@ void Account::registerNow() {
   target.keepAlive = uint32_t(std::max(0, settings_.keepAlive));
   if (settings_.transport == SipTransport::Udp)
     target.stunServer = stunServer_;
+  // RFC 5922: the certificate must name the host the REGISTER is resolved from.
+  if (settings_.transport == SipTransport::Tls && tlsNames_)
+    target.checkTlsDestination = [names = tlsNames_, owner = this, host = nextHopHost()](
+                                     const sa &dst) { return names->expect(owner, dst, host); };
   reg_ = std::make_unique<RegistrationClient>(
       stack_, std::move(target), [this](const RegistrationOutcome &o) { handleOutcome(o); });
   if (int err = reg_->start()) {

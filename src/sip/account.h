@@ -8,6 +8,7 @@
 #include "config/settings.h"
 #include "sip/call_identity.h"
 #include "sip/registration_client.h"
+#include "sip/tls_server_names.h"
 #include "util/re_ptr.h"
 
 #include <re.h>
@@ -32,9 +33,10 @@ class Account {
 public:
   using ChangeHandler = std::function<void(const Account &)>;
 
-  // software: our User-Agent for the REGISTERs; stunServer: IP[:port] or "" (see Settings).
+  // software: our User-Agent for the REGISTERs; stunServer: IP[:port] or "" (see Settings);
+  // tlsNames: where a TLS registration says which server name its address must prove.
   Account(AccountSettings settings, sip *stack, ChangeHandler onChange, std::string software = {},
-          std::string stunServer = {});
+          std::string stunServer = {}, std::shared_ptr<TlsServerNames> tlsNames = {});
   ~Account(); // un-registers if registered
   Account(const Account &) = delete;
   Account &operator=(const Account &) = delete;
@@ -73,12 +75,14 @@ private:
   // (UDP), else "" (libre's local address).
   std::string contactHostPort() const;
   std::string mediaAddress() const; // CallIdentity::mediaAddress
+  std::string nextHopHost() const;  // the first proxy's host, else the server's
 
   AccountSettings settings_;
   sip *stack_;
   ChangeHandler onChange_;
   std::string software_;
   std::string stunServer_;
+  std::shared_ptr<TlsServerNames> tlsNames_;
   std::unique_ptr<RegistrationClient> reg_;
   std::string registrationTag_; // new for every registration: see contactUser()
   RegistrationState state_ = RegistrationState::Off;

@@ -16,7 +16,7 @@ void Accounts::apply(const std::vector<AccountSettings> &settings, sip *stack,
       next[s.index] = std::move(it->second); // unchanged: keeps its registration
       continue;
     }
-    auto account = std::make_unique<Account>(s, stack, onChange_, software, stunServer);
+    auto account = std::make_unique<Account>(s, stack, onChange_, software, stunServer, tlsNames_);
     account->registerNow();
     next[s.index] = std::move(account);
   }

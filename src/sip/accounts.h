@@ -22,6 +22,8 @@ public:
   void apply(const std::vector<AccountSettings> &settings, sip *stack,
              const std::string &software = {}, const std::string &stunServer = {});
   void clear(); // un-registers everything (exit)
+  // Given to accounts started from now on (see TlsServerNames).
+  void setTlsServerNames(std::shared_ptr<TlsServerNames> names) { tlsNames_ = std::move(names); }
   // A fresh registration for every account that registers (not those the user
   // un-registered): after a network change.
   void registerAllAgain();
@@ -36,6 +38,7 @@ public:
 private:
   Account::ChangeHandler onChange_;
   std::string stunServer_;
+  std::shared_ptr<TlsServerNames> tlsNames_;
   std::map<int, std::unique_ptr<Account>> accounts_;
 };
 

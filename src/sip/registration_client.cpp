@@ -175,10 +175,14 @@ int RegistrationClient::send() {
 
 // libre calls this with the local address the request leaves from, after the Via: the one
 // place where the Contact can be written with the address we choose.
-int RegistrationClient::onSend(enum sip_transp tp, const sa *src, const sa *, mbuf *mb, void *arg) {
+int RegistrationClient::onSend(enum sip_transp tp, const sa *src, const sa *dst, mbuf *mb,
+                               void *arg) {
   auto *c = static_cast<RegistrationClient *>(arg);
   int err = 0;
   guardCallback("registration send", [&] {
+    if (tp == SIP_TRANSP_TLS && c->target_.checkTlsDestination &&
+        (err = c->target_.checkTlsDestination(*dst)))
+      return;
     std::string hostPort;
     if (!c->target_.publicHost.empty()) {
       const uint16_t port = c->target_.publicPort ? c->target_.publicPort : sa_port(src);

@@ -40,6 +40,9 @@ struct RegistrationTarget {
   // UDP: a STUN server (IP[:port], 3478 if none) that tells our public address; "" = none.
   // It replaces the Via received/rport detection.
   std::string stunServer;
+  // TLS: told the address each REGISTER goes to (as libre resolved it) just before libre
+  // connects there; a non-zero errno (EPROTO) stops the REGISTER. See TlsServerNames.
+  std::function<int(const sa &dst)> checkTlsDestination;
 };
 
 struct RegistrationOutcome {

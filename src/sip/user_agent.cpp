@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 namespace wisp {
 namespace {
@@ -36,6 +35,7 @@ UserAgent::~UserAgent() {
   ended_.clear();
   requests_.reset();
   sessions_.reset();
+  tlsVerifier_.reset();
   tls_.reset();
   if (stack_ && !exited_)
     sip_close(stack_.get(), true);
@@ -121,21 +121,21 @@ Status UserAgent::setNameServers(const std::vector<std::string> &servers) {
   return Ok{};
 }
 
-Status UserAgent::enableTls(const std::vector<std::string> &caFiles, const std::string &host) {
+Status UserAgent::enableTls(const std::vector<std::string> &caFiles,
+                            const std::string &fallbackHost) {
   if (!tls_) {
     struct tls *t = nullptr;
     if (int err = tls_alloc(&t, TLS_METHOD_SSLV23, nullptr, nullptr))
       return makeError("tls", std::string("cannot set up TLS: ") + strerror(err));
     tls_.reset(t);
-    SSL_CTX *ctx = static_cast<SSL_CTX *>(tls_openssl_context(t));
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr); // a rejected certificate fails the call
-    SSL_CTX_set_default_verify_paths(ctx);
+    // Verification before the transport exists: no connection ever goes unchecked.
+    tlsVerifier_ = std::make_unique<TlsVerifier>(t, tlsNames_);
+    SSL_CTX_set_default_verify_paths(static_cast<SSL_CTX *>(tls_openssl_context(t)));
     sa laddr = ctx_.mediaIp;
     sa_set_port(&laddr, 0);
     if (int err = sip_transp_add(stack_.get(), SIP_TRANSP_TLS, &laddr, t))
       return makeError("tls", std::string("cannot add the TLS transport: ") + strerror(err));
   }
-  SSL_CTX *ctx = static_cast<SSL_CTX *>(tls_openssl_context(tls_.get()));
   for (const auto &file : caFiles) {
     if (std::find(tlsCaFiles_.begin(), tlsCaFiles_.end(), file) != tlsCaFiles_.end())
       continue;
@@ -143,19 +143,7 @@ Status UserAgent::enableTls(const std::vector<std::string> &caFiles, const std::
       return makeError("tls", "cannot read the CA file " + file + ": " + strerror(err));
     tlsCaFiles_.push_back(file);
   }
-  // One TLS context serves every connection, so one name can be checked: the server of the
-  // TLS accounts (the caller passes "" when they use different servers).
-  if (host != tlsHost_) {
-    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
-    sa ip{};
-    if (host.empty())
-      X509_VERIFY_PARAM_set1_host(param, nullptr, 0);
-    else if (sa_set_str(&ip, host.c_str(), 0) == 0)
-      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-    else
-      X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
-    tlsHost_ = host;
-  }
+  tlsNames_->setFallbackName(fallbackHost);
   return Ok{};
 }
 

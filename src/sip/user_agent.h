@@ -4,6 +4,8 @@
 #pragma once
 
 #include "sip/call.h"
+#include "sip/tls_server_names.h"
+#include "sip/tls_verifier.h"
 #include "util/re_ptr.h"
 #include "util/result.h"
 
@@ -43,12 +45,15 @@ public:
   ~UserAgent() override;
 
   Status start(const UserAgentConfig &config);
-  // Adds the TLS transport the first time an account needs it. Server certificates are
-  // verified against the system's CA store plus `caFiles`, and their name against
-  // `serverHost` (libre 1.1.0 checks nothing by itself).
   // Name servers for host names ("IP[:port]"); empty = those of /etc/resolv.conf.
   Status setNameServers(const std::vector<std::string> &servers);
-  Status enableTls(const std::vector<std::string> &caFiles, const std::string &serverHost);
+  // Adds the TLS transport the first time an account needs it (libre 1.1.0 checks nothing by
+  // itself). Server certificates are verified against the system's CA store plus `caFiles`,
+  // and each connection's against the names tlsServerNames() expects at its address;
+  // `fallbackHost` ("" = none) for connections to addresses no registration told about.
+  Status enableTls(const std::vector<std::string> &caFiles, const std::string &fallbackHost);
+  // Where the accounts' registrations say which TLS server name goes with which address.
+  const std::shared_ptr<TlsServerNames> &tlsServerNames() const { return tlsNames_; }
   // Hangs up every call, lets libre finish (BYE, CANCEL), then calls done.
   void shutdown(std::function<void()> done);
 
@@ -81,8 +86,9 @@ private:
   RePtr<dnsc> dns_;
   RePtr<sip> stack_;
   RePtr<struct tls> tls_;
+  std::shared_ptr<TlsServerNames> tlsNames_ = std::make_shared<TlsServerNames>();
+  std::unique_ptr<TlsVerifier> tlsVerifier_;
   std::vector<std::string> tlsCaFiles_;
-  std::string tlsHost_;
   RePtr<sipsess_sock> sessions_;
   RePtr<sip_lsnr> requests_;
   std::vector<std::unique_ptr<Call>> calls_;
