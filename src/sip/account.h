@@ -32,9 +32,9 @@ class Account {
 public:
   using ChangeHandler = std::function<void(const Account &)>;
 
-  // software: our User-Agent for the REGISTERs; stunServer: IP[:port] or "" (see Settings).
+  // software: our User-Agent for the REGISTERs; stun: the STUN servers, null = none.
   Account(AccountSettings settings, sip *stack, ChangeHandler onChange, std::string software = {},
-          std::string stunServer = {});
+          std::shared_ptr<StunServers> stun = {});
   ~Account(); // un-registers if registered
   Account(const Account &) = delete;
   Account &operator=(const Account &) = delete;
@@ -78,7 +78,7 @@ private:
   sip *stack_;
   ChangeHandler onChange_;
   std::string software_;
-  std::string stunServer_;
+  std::shared_ptr<StunServers> stun_;
   std::unique_ptr<RegistrationClient> reg_;
   std::string registrationTag_; // new for every registration: see contactUser()
   RegistrationState state_ = RegistrationState::Off;
