@@ -91,6 +91,15 @@ Json callJson(const Call &c) {
   j.set("account_label", c.identity().accountLabel);
   j.set("rtp_sent", int64_t(c.stream().packetsSent()));
   j.set("rtp_received", int64_t(c.stream().packetsReceived()));
+  // Where our media goes, as the peer's SDP says ("" before it is known).
+  auto where = [](const sa &addr) {
+    char buf[80] = "";
+    if (sa_isset(&addr, SA_ALL))
+      re_snprintf(buf, sizeof buf, "%J", &addr);
+    return std::string(buf);
+  };
+  j.set("remote_rtp", where(c.stream().media().remoteRtp));
+  j.set("remote_rtcp", where(c.stream().media().remoteRtcp));
   return j;
 }
 
@@ -227,9 +236,8 @@ void Phone::applySettings() {
   accounts_.setTlsServerNames(ua_.tlsServerNames());
   accounts_.apply(settings_.accounts, ua_.stack(),
                   settings_.userAgent.empty() ? "Wisp/" WISP_VERSION : settings_.userAgent,
-                  settings_.enableStun && !settings_.stunServers.empty()
-                      ? settings_.stunServers.front()
-                      : std::string());
+                  ua_.stunServers(settings_.enableStun ? settings_.stunServers
+                                                       : std::vector<std::string>{}));
   ua_.setIncomingIdentity([this](const sip_msg &invite) {
     const Account *a = accounts_.forIncoming(invite);
     return a ? a->callIdentity() : localIdentity();

@@ -25,7 +25,8 @@ listenAddress=auto
 ;dnsSrvNs=
 
 ; Behind a NAT: learn the public address from a STUN server (1 = on), for the Contact of
-; UDP registrations and the audio address; STUN lists servers as IP[:port] (port 3478).
+; UDP registrations and each call's audio address and port; STUN lists servers as
+; host[:port] (port 3478), tried in order.
 enableSTUN=0
 ;STUN=
 

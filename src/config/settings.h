@@ -104,9 +104,9 @@ struct Settings {
   HookSettings hooks;
   ApiSettings api; // [Api]
 
-  // "enableSTUN" and "STUN": learn our public address (behind a NAT) from the first of these
-  // STUN servers (host[:port], port 3478 if none) for the Contact of UDP registrations and the
-  // address in our SDP.
+  // "enableSTUN" and "STUN": learn our public address (behind a NAT) from these STUN servers
+  // (host[:port], port 3478 if none; names resolved with dnsSrvNs), tried in order, for the
+  // Contact of UDP registrations and for each call's RTP/RTCP address and port in our SDP.
   bool enableStun = false;
   std::vector<std::string> stunServers;
 

@@ -31,6 +31,9 @@ public:
   // Binds RTP on an even port in [portMin, portMax) and RTCP on the next one.
   Status open(const sa &localIp, uint16_t portMin, uint16_t portMax, std::string cname);
   uint16_t localPort() const;
+  // The libre udp_socks of RTP and RTCP (null before open()), for STUN behind a NAT.
+  void *rtpSocket() const { return rtp_ ? rtp_sock(rtp_.get()) : nullptr; }
+  void *rtcpSocket() const { return rtp_ ? rtcp_sock(rtp_.get()) : nullptr; }
 
   // Applies (or re-applies, after a re-INVITE) the outcome of offer/answer.
   void configure(const NegotiatedMedia &media, const SdpNegotiator *negotiator);

@@ -96,10 +96,9 @@ std::string_view toString(RegistrationState state) {
 }
 
 Account::Account(AccountSettings settings, sip *stack, ChangeHandler onChange, std::string software,
-                 std::string stunServer, std::shared_ptr<TlsServerNames> tlsNames)
+                 std::shared_ptr<StunServers> stun, std::shared_ptr<TlsServerNames> tlsNames)
     : settings_(std::move(settings)), stack_(stack), onChange_(std::move(onChange)),
-      software_(std::move(software)), stunServer_(std::move(stunServer)),
-      tlsNames_(std::move(tlsNames)) {
+      software_(std::move(software)), stun_(std::move(stun)), tlsNames_(std::move(tlsNames)) {
   tmr_init(&retryTimer_);
   tmr_init(&releaseTimer_);
   tmr_init(&keepaliveTimer_);
@@ -203,6 +202,11 @@ CallIdentity Account::callIdentity() const {
   if (const std::string hostPort = contactHostPort(); registers() && !hostPort.empty())
     c.contactUser = "sip:" + contactUser() + "@" + hostPort + transportParam();
   c.mediaAddress = mediaAddress();
+  // Each call learns its own RTP mapping, unless publicAddr says where we are.
+  if (stun_ && registers() && settings_.publicAddr.empty()) {
+    c.stun = stun_;
+    c.stunKeepAlive = uint32_t(settings_.keepAlive > 0 ? std::min(settings_.keepAlive, 60) : 30);
+  }
   for (const auto &p : splitWords(settings_.proxy))
     c.routes.push_back("sip:" + p + transportParam());
   c.authUser = settings_.authId.empty() ? settings_.username : settings_.authId;
@@ -244,7 +248,7 @@ void Account::registerNow() {
   }
   target.keepAlive = uint32_t(std::max(0, settings_.keepAlive));
   if (settings_.transport == SipTransport::Udp)
-    target.stunServer = stunServer_;
+    target.stun = stun_;
   // RFC 5922: the certificate must name the host the REGISTER is resolved from.
   if (settings_.transport == SipTransport::Tls && tlsNames_)
     target.checkTlsDestination = [names = tlsNames_, owner = this, host = nextHopHost()](

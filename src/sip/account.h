@@ -33,10 +33,10 @@ class Account {
 public:
   using ChangeHandler = std::function<void(const Account &)>;
 
-  // software: our User-Agent for the REGISTERs; stunServer: IP[:port] or "" (see Settings);
+  // software: our User-Agent for the REGISTERs; stun: the STUN servers, null = none;
   // tlsNames: where a TLS registration says which server name its address must prove.
   Account(AccountSettings settings, sip *stack, ChangeHandler onChange, std::string software = {},
-          std::string stunServer = {}, std::shared_ptr<TlsServerNames> tlsNames = {});
+          std::shared_ptr<StunServers> stun = {}, std::shared_ptr<TlsServerNames> tlsNames = {});
   ~Account(); // un-registers if registered
   Account(const Account &) = delete;
   Account &operator=(const Account &) = delete;
@@ -81,7 +81,7 @@ private:
   sip *stack_;
   ChangeHandler onChange_;
   std::string software_;
-  std::string stunServer_;
+  std::shared_ptr<StunServers> stun_;
   std::shared_ptr<TlsServerNames> tlsNames_;
   std::unique_ptr<RegistrationClient> reg_;
   std::string registrationTag_; // new for every registration: see contactUser()

@@ -6,9 +6,9 @@
 namespace wisp {
 
 void Accounts::apply(const std::vector<AccountSettings> &settings, sip *stack,
-                     const std::string &software, const std::string &stunServer) {
-  const bool stunChanged = stunServer != stunServer_;
-  stunServer_ = stunServer;
+                     const std::string &software, std::shared_ptr<StunServers> stun) {
+  const bool stunChanged = stun != stun_;
+  stun_ = stun;
   std::map<int, std::unique_ptr<Account>> next;
   for (const auto &s : settings) {
     auto it = accounts_.find(s.index);
@@ -16,7 +16,7 @@ void Accounts::apply(const std::vector<AccountSettings> &settings, sip *stack,
       next[s.index] = std::move(it->second); // unchanged: keeps its registration
       continue;
     }
-    auto account = std::make_unique<Account>(s, stack, onChange_, software, stunServer, tlsNames_);
+    auto account = std::make_unique<Account>(s, stack, onChange_, software, stun, tlsNames_);
     account->registerNow();
     next[s.index] = std::move(account);
   }

@@ -17,10 +17,10 @@ public:
   explicit Accounts(Account::ChangeHandler onChange) : onChange_(std::move(onChange)) {}
 
   // Starts new accounts, restarts changed ones, un-registers removed or disabled ones.
-  // software: the User-Agent of the REGISTERs; stunServer: IP[:port] or "" (a change
-  // restarts every account).
+  // software: the User-Agent of the REGISTERs; stun: the STUN servers, null = none (another
+  // object restarts every account).
   void apply(const std::vector<AccountSettings> &settings, sip *stack,
-             const std::string &software = {}, const std::string &stunServer = {});
+             const std::string &software = {}, std::shared_ptr<StunServers> stun = {});
   void clear(); // un-registers everything (exit)
   // Given to accounts started from now on (see TlsServerNames).
   void setTlsServerNames(std::shared_ptr<TlsServerNames> names) { tlsNames_ = std::move(names); }
@@ -37,7 +37,7 @@ public:
 
 private:
   Account::ChangeHandler onChange_;
-  std::string stunServer_;
+  std::shared_ptr<StunServers> stun_;
   std::shared_ptr<TlsServerNames> tlsNames_;
   std::map<int, std::unique_ptr<Account>> accounts_;
 };

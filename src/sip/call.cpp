@@ -12,7 +12,17 @@ namespace {
 constexpr uint64_t kRingTimeoutMs = 180 * 1000;
 
 constexpr const char *kAllowHeader = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n";
+// How long our SDP waits for the STUN answers about the RTP/RTCP sockets; then it goes out
+// with the local port (and the address the registration learned), as without STUN.
+constexpr uint64_t kStunDeadlineMs = 1500;
+
 constexpr const char *kAnonymousUri = "sip:anonymous@anonymous.invalid"; // RFC 3323
+
+std::string formatAddress(const sa &a) {
+  char buf[80];
+  re_snprintf(buf, sizeof buf, "%J", &a);
+  return buf;
+}
 
 std::string describeError(int err) {
   switch (err) {
@@ -63,6 +73,7 @@ Call::Call(int id, CallDirection direction, const CallContext &ctx, CallIdentity
   credentials_ = makeCredentials(identity_.authUser, identity_.password, false);
   tmr_init(&ringTimer_);
   tmr_init(&answerTimer_);
+  tmr_init(&mappingDeadline_);
   stream_.onDtmf([this](char digit) {
     dtmfReceived_ += digit;
     log::info("call", "call %d: DTMF %c received", id_, digit);
@@ -73,6 +84,7 @@ Call::Call(int id, CallDirection direction, const CallContext &ctx, CallIdentity
 Call::~Call() {
   tmr_cancel(&ringTimer_);
   tmr_cancel(&answerTimer_);
+  tmr_cancel(&mappingDeadline_);
   if (audioAttached_)
     ctx_.audio->detach(&stream_);
 }
@@ -90,13 +102,99 @@ Status Call::prepareMedia() {
   if (!sdp)
     return sdp.error();
   sdp_.emplace(std::move(sdp.value()));
+  if (identity_.stun)
+    startMediaMapping();
   return Ok{};
+}
+
+void Call::startMediaMapping() {
+  const std::string who = "call " + std::to_string(id_);
+  auto mapped = [this](const sa &) { mediaMapped(); };
+  rtpMapping_ = std::make_unique<StunMapping>(identity_.stun, stream_.rtpSocket(),
+                                              identity_.stunKeepAlive, who + " RTP", mapped);
+  if (!rtpMapping_->start()) {
+    rtpMapping_.reset();
+    log::warn("call", "call %d: no STUN server to ask; the SDP carries the local RTP port", id_);
+    return;
+  }
+  if (void *rtcp = stream_.rtcpSocket()) {
+    rtcpMapping_ = std::make_unique<StunMapping>(identity_.stun, rtcp, identity_.stunKeepAlive,
+                                                 who + " RTCP", mapped);
+    if (!rtcpMapping_->start())
+      rtcpMapping_.reset();
+  }
+  mappingPending_ = true;
+  tmr_start(
+      &mappingDeadline_, kStunDeadlineMs,
+      [](void *arg) {
+        guardCallback("call stun deadline",
+                      [&] { static_cast<Call *>(arg)->finishMediaMapping(true); });
+      },
+      this);
+}
+
+// Called from a timer of the mapping (never inside libre's STUN code).
+void Call::mediaMapped() {
+  if (!mappingPending_) {
+    // A NAT that changed its mind during the call: the peer keeps the address it was given.
+    if (rtpMapping_ && rtpMapping_->mapped() && publicMedia_ &&
+        !sa_cmp(&*rtpMapping_->mapped(), &publicRtp_, SA_ALL))
+      log::info("call", "call %d: the NAT now maps RTP to %s (the SDP said otherwise)", id_,
+                formatAddress(*rtpMapping_->mapped()).c_str());
+    return;
+  }
+  if (rtpMapping_ && rtpMapping_->mapped() && (!rtcpMapping_ || rtcpMapping_->mapped()))
+    finishMediaMapping(false);
+}
+
+void Call::finishMediaMapping(bool timedOut) {
+  tmr_cancel(&mappingDeadline_);
+  if (!mappingPending_)
+    return;
+  mappingPending_ = false;
+  if (rtpMapping_ && rtpMapping_->mapped()) {
+    const sa rtp = *rtpMapping_->mapped();
+    const sa *rtcp = rtcpMapping_ && rtcpMapping_->mapped() ? &*rtcpMapping_->mapped() : nullptr;
+    sdp_->setPublicAddress(rtp, rtcp);
+    publicMedia_ = true;
+    publicRtp_ = rtp;
+    log::info("call", "call %d: the SDP carries the public RTP address %s (RTCP %s), from STUN",
+              id_, formatAddress(rtp).c_str(), rtcp ? formatAddress(*rtcp).c_str() : "port + 1");
+  } else if (timedOut) {
+    log::warn("call",
+              "call %d: no STUN answer for the RTP socket within %llu ms; the SDP carries "
+              "the local RTP port %u",
+              id_, static_cast<unsigned long long>(kStunDeadlineMs), stream_.localPort());
+  }
+  const AfterMapping next = afterMapping_;
+  afterMapping_ = AfterMapping::Nothing;
+  if (next == AfterMapping::Connect) {
+    if (Status s = connect(); !s) {
+      log::warn("call", "call %d: %s", id_, s.error().message.c_str());
+      finish(0, s.error().message);
+    }
+  } else if (next == AfterMapping::Answer) {
+    if (Status s = answer(); !s)
+      log::warn("call", "call %d: %s", id_, s.error().message.c_str());
+  }
 }
 
 Status Call::dial(const std::string &targetUri) {
   remoteUri_ = targetUri;
   if (Status s = prepareMedia(); !s)
     return s;
+  if (mappingPending_) {
+    afterMapping_ = AfterMapping::Connect;
+    startRingTimer();
+    log::info("call", "call %d: calling %s once STUN told the public RTP address", id_,
+              targetUri.c_str());
+    return Ok{};
+  }
+  return connect();
+}
+
+Status Call::connect() {
+  const std::string &targetUri = remoteUri_;
   auto offer = sdp_->makeOffer();
   if (!offer)
     return offer.error();
@@ -130,7 +228,8 @@ Status Call::dial(const std::string &targetUri) {
   if (err)
     return makeError("dial_failed", "cannot call " + targetUri + ": " + describeError(err));
   session_.reset(sess);
-  startRingTimer();
+  if (!tmr_isrunning(&ringTimer_))
+    startRingTimer();
   log::info("call", "call %d: calling %s", id_, targetUri.c_str());
   return Ok{};
 }
@@ -180,7 +279,7 @@ Status Call::accept(const sip_msg *invite) {
       return answer.error();
     }
     pendingAnswer_ = std::move(answer.value());
-    if (!identity_.mediaAddress.empty())
+    if (behindNat())
       stream_.openPinholes(sdp_->negotiated());
   }
   sipsess *sess = nullptr;
@@ -206,8 +305,20 @@ Status Call::accept(const sip_msg *invite) {
 Status Call::answer() {
   if (direction_ != CallDirection::Incoming || state_ != CallState::Ringing)
     return makeError("bad_state", "call " + std::to_string(id_) + " is not ringing");
+  if (mappingPending_) {
+    // The 200 carries our SDP: it waits for STUN (or its deadline) to answer.
+    afterMapping_ = AfterMapping::Answer;
+    log::info("call", "call %d: answering once STUN told the public RTP address", id_);
+    return Ok{};
+  }
   RePtr<mbuf> sdp;
-  if (pendingAnswer_) {
+  if (pendingAnswer_ && publicMedia_) {
+    auto again = sdp_->encodeAnswer(); // now with the public address and port
+    if (!again)
+      return again.error();
+    sdp = std::move(again.value());
+    pendingAnswer_.reset();
+  } else if (pendingAnswer_) {
     sdp = std::move(pendingAnswer_);
   } else {
     // The INVITE had no SDP (late offer): we offer in the 200, the ACK carries the answer.
@@ -378,7 +489,7 @@ void Call::handleClose(int err, const sip_msg *msg) {
 
 void Call::applyMedia() {
   stream_.configure(sdp_->negotiated(), &*sdp_);
-  if (!identity_.mediaAddress.empty() && !pinholesOpened_) {
+  if (behindNat() && !pinholesOpened_) {
     stream_.openPinholes(sdp_->negotiated());
     pinholesOpened_ = true;
   }
@@ -401,6 +512,10 @@ void Call::finish(int code, std::string reason) {
     return;
   tmr_cancel(&ringTimer_);
   tmr_cancel(&answerTimer_);
+  // The mappings themselves go with the call (we may be inside one's handler here).
+  tmr_cancel(&mappingDeadline_);
+  mappingPending_ = false;
+  afterMapping_ = AfterMapping::Nothing;
   if (audioAttached_) {
     ctx_.audio->detach(&stream_);
     audioAttached_ = false;

@@ -8,12 +8,14 @@
 #include "sip/call_identity.h"
 #include "sip/credentials.h"
 #include "sip/sdp_negotiator.h"
+#include "sip/stun_mapping.h"
 #include "util/re_ptr.h"
 #include "util/result.h"
 
 #include <re.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -117,6 +119,13 @@ private:
   void handleClose(int err, const sip_msg *msg);
 
   Status prepareMedia();
+  Status connect(); // sends the INVITE (dial, or once STUN answered)
+  // enableSTUN: the public address:port of our RTP and RTCP sockets, asked before our SDP
+  // goes out; the INVITE or the 200 waits for it (at most kStunDeadlineMs).
+  void startMediaMapping();
+  void mediaMapped();
+  void finishMediaMapping(bool timedOut);
+  bool behindNat() const { return !identity_.mediaAddress.empty() || identity_.stun != nullptr; }
   void startRingTimer();
   void applyMedia();
   void setState(CallState s);
@@ -146,6 +155,14 @@ private:
   AudioStream stream_;
   bool audioAttached_ = false;
   bool pinholesOpened_ = false; // behind a NAT: see AudioStream::openPinholes
+  enum class AfterMapping { Nothing, Connect, Answer };
+  std::unique_ptr<StunMapping> rtpMapping_;
+  std::unique_ptr<StunMapping> rtcpMapping_;
+  bool mappingPending_ = false; // our SDP waits for STUN
+  AfterMapping afterMapping_ = AfterMapping::Nothing;
+  bool publicMedia_ = false; // the SDP carries the STUN-mapped address and port
+  sa publicRtp_{};           // that address and port
+  tmr mappingDeadline_{};
   tmr ringTimer_{};
   tmr answerTimer_{};
 };

@@ -4,6 +4,9 @@
 // from under a call in progress.
 #pragma once
 
+#include "sip/stun_servers.h"
+
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +23,11 @@ struct CallIdentity {
   // IP address for our SDP (c=, o=) instead of the local one: publicAddr or the address a NAT
   // gives us (the RTP port stays ours). Empty: the local address.
   std::string mediaAddress;
+  // enableSTUN without publicAddr: each call asks these servers for the public address:port of
+  // its RTP and RTCP sockets before its SDP goes out, and keeps the mappings alive every
+  // stunKeepAlive seconds. Null: no STUN for calls.
+  std::shared_ptr<StunServers> stun;
+  uint32_t stunKeepAlive = 30;
   std::string authUser; // empty: we cannot answer challenges
   std::string password;
   // MicroSIP's hideCID: outgoing calls show an anonymous From (RFC 3323 "Privacy: id") and

@@ -124,12 +124,14 @@ RegistrationClient::RegistrationClient(sip *stack, RegistrationTarget target,
   tmr_init(&refreshTimer_);
   tmr_init(&reconnectTimer_);
   tmr_init(&reconnectDeadline_);
+  tmr_init(&stunRetryTimer_);
 }
 
 RegistrationClient::~RegistrationClient() {
   tmr_cancel(&refreshTimer_);
   tmr_cancel(&reconnectTimer_);
   tmr_cancel(&reconnectDeadline_);
+  tmr_cancel(&stunRetryTimer_);
   keepalive_ = static_cast<struct sip_keepalive *>(mem_deref(keepalive_));
   stun_.reset();
   // A REGISTER in flight: libre finishes the transaction without calling us.
@@ -298,7 +300,7 @@ void RegistrationClient::handleSuccess(const sip_msg &msg) {
 // If that is not the address in our Contact (UDP through a NAT), the registrar could not
 // reach us there: register the seen address instead and drop the unreachable binding.
 bool RegistrationClient::adoptNatAddress(const sip_msg &msg) {
-  if (msg.tp != SIP_TRANSP_UDP || !target_.publicHost.empty() || !target_.stunServer.empty() ||
+  if (msg.tp != SIP_TRANSP_UDP || !target_.publicHost.empty() || target_.stun ||
       natRewrites_ >= kMaxNatRewrites)
     return false;
   pl received{}, rport{};
@@ -406,52 +408,55 @@ void RegistrationClient::onConnectionLost(int err, void *arg) {
 }
 
 // STUN (RFC 5389) from the SIP socket itself: the server sees the same NAT mapping as the
-// registrar. libre's stun_keepalive asks again every keepAlive seconds (at least every 60 s)
-// and tells us when the mapping changes; we then register the new address.
+// registrar. The mapping asks again every keepAlive seconds (at least every 60 s) and tells
+// us when it changes; we then register the new address.
 void RegistrationClient::startStun(const sip_msg &msg) {
-  if (stun_ || target_.stunServer.empty() || msg.tp != SIP_TRANSP_UDP || !msg.sock ||
+  if (stun_ || !target_.stun || msg.tp != SIP_TRANSP_UDP || !msg.sock ||
       !target_.publicHost.empty())
     return;
-  sa server{};
-  const std::string &s = target_.stunServer;
-  if (sa_decode(&server, s.c_str(), s.size()) != 0 && sa_set_str(&server, s.c_str(), 3478) != 0) {
-    log::warn("registration", "STUN server %s: only IP addresses are supported", s.c_str());
-    return;
-  }
-  stun_keepalive *ska = nullptr;
-  if (int err = stun_keepalive_alloc(&ska, IPPROTO_UDP, msg.sock, -10, &server, nullptr,
-                                     &RegistrationClient::onStunMapped, this)) {
-    log::warn("registration", "STUN: %s", strerror(err));
-    return;
-  }
-  stun_.reset(ska);
-  const uint32_t interval = target_.keepAlive ? std::min<uint32_t>(target_.keepAlive, 60) : 60;
-  stun_keepalive_enable(ska, interval);
+  stunSock_.reset(mem_ref(msg.sock));
+  tryStun();
 }
 
-void RegistrationClient::onStunMapped(int err, const sa *mapped, void *arg) {
-  guardCallback("stun", [&] {
-    auto *c = static_cast<RegistrationClient *>(arg);
-    if (err || !mapped) {
-      log::warn("registration", "%s: STUN server %s did not answer (%s)", c->target_.aor.c_str(),
-                c->target_.stunServer.c_str(), strerror(err ? err : ENOENT));
-      return;
+// Once the servers' names are looked up (so that the list order holds): until then, again in
+// a moment.
+void RegistrationClient::tryStun() {
+  if (stun_ || !stunSock_)
+    return;
+  if (!target_.stun->resolving()) {
+    const uint32_t interval = target_.keepAlive ? std::min<uint32_t>(target_.keepAlive, 60) : 60;
+    stun_ = std::make_unique<StunMapping>(target_.stun, stunSock_.get(), interval, target_.aor,
+                                          [this](const sa &mapped) { handleStunMapped(mapped); });
+    if (!stun_->start()) {
+      stun_.reset();
+      log::warn("registration", "%s: no STUN server to ask (none of the names resolved)",
+                target_.aor.c_str());
     }
-    uri ours{};
-    pl contactPl = toPl(c->contact_);
-    sa contactAddr{};
-    if (uri_decode(&ours, &contactPl) == 0 &&
-        sa_set(&contactAddr, &ours.host, ours.port ? ours.port : 5060) == 0 &&
-        sa_cmp(mapped, &contactAddr, SA_ALL))
-      return;
-    c->adoptAddress(*mapped, "STUN");
-    if (c->request_) {
-      c->rewritePending_ = true; // after the answer to the REGISTER on its way
-      return;
-    }
-    if (int e = c->send())
-      c->report(transportFailure(e));
-  });
+    return;
+  }
+  tmr_start(
+      &stunRetryTimer_, 200,
+      [](void *arg) {
+        guardCallback("stun retry", [&] { static_cast<RegistrationClient *>(arg)->tryStun(); });
+      },
+      this);
+}
+
+void RegistrationClient::handleStunMapped(const sa &mapped) {
+  uri ours{};
+  pl contactPl = toPl(contact_);
+  sa contactAddr{};
+  if (uri_decode(&ours, &contactPl) == 0 &&
+      sa_set(&contactAddr, &ours.host, ours.port ? ours.port : 5060) == 0 &&
+      sa_cmp(&mapped, &contactAddr, SA_ALL))
+    return;
+  adoptAddress(mapped, "STUN");
+  if (request_) {
+    rewritePending_ = true; // after the answer to the REGISTER on its way
+    return;
+  }
+  if (int e = send())
+    report(transportFailure(e));
 }
 
 void RegistrationClient::adoptAddress(const sa &seen, const char *how) {

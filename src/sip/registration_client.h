@@ -12,12 +12,14 @@
 #pragma once
 
 #include "sip/digest_auth.h"
+#include "sip/stun_mapping.h"
 #include "util/re_ptr.h"
 
 #include <re.h>
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,9 +39,9 @@ struct RegistrationTarget {
   std::string publicHost;  // publicAddr: host for the Contact instead of ours ("" = none)
   uint16_t publicPort = 0; // with publicHost: the port (0 = our local port)
   uint32_t keepAlive = 0;  // TCP/TLS: seconds between CRLF keep-alives (0 = none)
-  // UDP: a STUN server (IP[:port], 3478 if none) that tells our public address; "" = none.
-  // It replaces the Via received/rport detection.
-  std::string stunServer;
+  // UDP: the STUN servers that tell our public address; null = none. They replace the Via
+  // received/rport detection.
+  std::shared_ptr<StunServers> stun;
   // TLS: told the address each REGISTER goes to (as libre resolved it) just before libre
   // connects there; a non-zero errno (EPROTO) stops the REGISTER. See TlsServerNames.
   std::function<int(const sa &dst)> checkTlsDestination;
@@ -83,7 +85,8 @@ private:
   void startKeepalive(const sip_msg &msg);
   static void onConnectionLost(int err, void *arg);
   void startStun(const sip_msg &msg);
-  static void onStunMapped(int err, const sa *mapped, void *arg);
+  void tryStun();
+  void handleStunMapped(const sa &mapped);
   void adoptAddress(const sa &seen, const char *how);
 
   sip *stack_;
@@ -105,7 +108,9 @@ private:
   tmr reconnectTimer_{};
   tmr reconnectDeadline_{}; // a REGISTER over a new connection that gets no answer
   struct sip_keepalive *keepalive_ = nullptr; // libre clears it when it ends
-  RePtr<stun_keepalive> stun_; // Binding requests from the SIP socket to the STUN server
+  std::unique_ptr<StunMapping> stun_; // Binding requests from the SIP socket to STUN servers
+  RePtr<void> stunSock_;              // the registration's UDP socket, for STUN
+  tmr stunRetryTimer_{};              // the servers' names were still being looked up
 };
 
 } // namespace wisp

@@ -34,8 +34,9 @@ Result<SdpNegotiator> SdpNegotiator::create(const sa &localAddr, uint16_t rtpPor
     return sdpError("sdp_media_add", err);
   for (const Codec *c : codecs) {
     const std::string pt = std::to_string(c->staticPayloadType());
-    if (int err = sdp_format_add(nullptr, n.audio_, false, pt.c_str(), std::string(c->name()).c_str(),
-                                 c->clockRate(), 1, nullptr, nullptr, nullptr, false, nullptr))
+    if (int err =
+            sdp_format_add(nullptr, n.audio_, false, pt.c_str(), std::string(c->name()).c_str(),
+                           c->clockRate(), 1, nullptr, nullptr, nullptr, false, nullptr))
       return sdpError("sdp_format_add", err);
   }
   const std::string tePt = std::to_string(kTelephoneEventPt);
@@ -66,6 +67,21 @@ Result<RePtr<mbuf>> SdpNegotiator::answerOffer(mbuf *offer) {
     return makeError("bad_sdp", std::string("the SDP offer is malformed: ") + strerror(err));
   if (!negotiated().usable())
     return makeError("not_acceptable", "no audio codec in common with the caller");
+  mbuf *mb = nullptr;
+  if (int err = sdp_encode(&mb, session_.get(), false))
+    return sdpError("sdp_encode", err);
+  return RePtr<mbuf>(mb);
+}
+
+void SdpNegotiator::setPublicAddress(const sa &rtp, const sa *rtcp) {
+  sdp_session_set_laddr(session_.get(), &rtp);
+  sdp_media_set_lport(audio_, sa_port(&rtp));
+  if (rtcp && sa_isset(rtcp, SA_ALL) &&
+      !(sa_cmp(rtcp, &rtp, SA_ADDR) && sa_port(rtcp) == sa_port(&rtp) + 1))
+    sdp_media_set_laddr_rtcp(audio_, rtcp); // RFC 3605 a=rtcp:PORT IN IP4 ADDR
+}
+
+Result<RePtr<mbuf>> SdpNegotiator::encodeAnswer() {
   mbuf *mb = nullptr;
   if (int err = sdp_encode(&mb, session_.get(), false))
     return sdpError("sdp_encode", err);
@@ -103,6 +119,8 @@ const Codec *SdpNegotiator::codecForReceivedPayload(int pt) const {
   return nullptr;
 }
 
-void SdpNegotiator::setLocalDirection(sdp_dir dir) { sdp_media_set_ldir(audio_, dir); }
+void SdpNegotiator::setLocalDirection(sdp_dir dir) {
+  sdp_media_set_ldir(audio_, dir);
+}
 
 } // namespace wisp

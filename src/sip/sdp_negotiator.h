@@ -25,7 +25,9 @@ struct NegotiatedMedia {
   sdp_dir direction = SDP_INACTIVE; // what we may do: send, receive, both, neither
 
   bool usable() const { return sendCodec != nullptr; }
-  bool maySend() const { return usable() && (direction & SDP_SENDONLY) && sa_isset(&remoteRtp, SA_ALL); }
+  bool maySend() const {
+    return usable() && (direction & SDP_SENDONLY) && sa_isset(&remoteRtp, SA_ALL);
+  }
   bool mayReceive() const { return usable() && (direction & SDP_RECVONLY); }
 };
 
@@ -41,6 +43,12 @@ public:
   // The peer offers (INVITE or re-INVITE with SDP): decode it and build our answer.
   // Fails with code "not_acceptable" when no codec is common (the caller answers 488).
   Result<RePtr<mbuf>> answerOffer(mbuf *offer);
+
+  // Behind a NAT: the public address:port of our RTP socket (and of RTCP, which gets its own
+  // a=rtcp line when it is not the RTP port + 1), for o=, c= and m= from now on.
+  void setPublicAddress(const sa &rtp, const sa *rtcp);
+  // Our answer to the offer taken by answerOffer, encoded again (after setPublicAddress).
+  Result<RePtr<mbuf>> encodeAnswer();
 
   NegotiatedMedia negotiated() const;
   // Which payload types we accept on receipt, mapped to codecs.

@@ -58,6 +58,9 @@ public:
   void shutdown(std::function<void()> done);
 
   void setCallContext(std::vector<const Codec *> codecs, uint16_t rtpMin, uint16_t rtpMax);
+  // [Settings] STUN resolved with our DNS client (user_agent_stun.cpp): the same object as
+  // long as the list stays the same; null for an empty list (STUN off).
+  std::shared_ptr<StunServers> stunServers(const std::vector<std::string> &servers);
   // Decides which account (and so which identity) an incoming call belongs to.
   using IncomingIdentity = std::function<CallIdentity(const sip_msg &invite)>;
   void setIncomingIdentity(IncomingIdentity resolver) { incomingIdentity_ = std::move(resolver); }
@@ -84,6 +87,7 @@ private:
   CallEventHandler handler_;
   IncomingIdentity incomingIdentity_;
   RePtr<dnsc> dns_;
+  std::shared_ptr<StunServers> stun_;
   RePtr<sip> stack_;
   RePtr<struct tls> tls_;
   std::shared_ptr<TlsServerNames> tlsNames_ = std::make_shared<TlsServerNames>();

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace wisp::test {
@@ -33,6 +34,22 @@ std::string registration(const WispPhone &p) {
     if (jsonInt(a, "id") == 1)
       return jsonString(a, "registration");
   return "";
+}
+
+// A field of the first call in `status`, "" if there is none.
+std::string callField(const WispPhone &p, const char *field) {
+  auto s = p.status();
+  if (!s.ok() || !s->find("calls") || s->find("calls")->asArray().empty())
+    return "";
+  return jsonString(s->find("calls")->asArray().front(), field);
+}
+
+// A number of the first call in `status`, -1 if there is none.
+int64_t callCount(const WispPhone &p, const char *field) {
+  auto s = p.status();
+  if (!s.ok() || !s->find("calls") || s->find("calls")->asArray().empty())
+    return -1;
+  return jsonInt(s->find("calls")->asArray().front(), field).value_or(-1);
 }
 
 std::string dump(const WispPhone &p) {
@@ -80,7 +97,7 @@ protected:
   void SetUp() override {
     if (std::string why = NatNetwork::unavailableReason(); !why.empty())
       GTEST_SKIP() << "NAT test skipped: " << why;
-    Status s = net.create(dir.path());
+    Status s = net.create(dir.path(), portMapping());
     ASSERT_TRUE(s.ok()) << s.error().message;
     KamailioServer::Options o;
     o.host = NatNetwork::kWanAddress;
@@ -88,6 +105,8 @@ protected:
     s = kam.start(o, dir / "kam");
     ASSERT_TRUE(s.ok()) << s.error().message;
   }
+
+  virtual NatNetwork::PortMapping portMapping() const { return NatNetwork::PortMapping::Kept; }
 
   std::string kamDump() { return "\n=== kamailio ===\n" + kam.logText(16 * 1024); }
 
@@ -211,6 +230,107 @@ TEST_F(Nat, RegistersAgainWhenALocalAddressChanges) {
       9s, 100ms))
       << dump(alice.phone) << kamDump();
   EXPECT_EQ(registration(alice.phone), "registered");
+}
+
+// A router that does not keep source ports: each lan RTP/RTCP port leaves from another public
+// port (NatNetwork::PortMapping::Shifted), so the local RTP port in an SDP would be wrong.
+class NatShiftingPorts : public Nat {
+protected:
+  NatNetwork::PortMapping portMapping() const override { return NatNetwork::PortMapping::Shifted; }
+  std::vector<std::string> shiftedRtpPorts() const {
+    return {"rtpPortMin=" + std::to_string(NatNetwork::kShiftedPortMin),
+            "rtpPortMax=" + std::to_string(NatNetwork::kShiftedPortMax)};
+  }
+};
+
+// enableSTUN: before its SDP goes out, each call asks the STUN server for the public
+// address:port of its RTP and RTCP sockets, and offers those; RTCP is not at the RTP port + 1
+// there, so the SDP says where it is (a=rtcp). Calls both ways have their audio.
+TEST_F(NatShiftingPorts, StunGivesEachCallItsPublicRtpPort) {
+  StunServer stun;
+  Status s = stun.start(NatNetwork::kWanAddress, 3478, net.wan());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  std::vector<std::string> aliceSettings = shiftedRtpPorts();
+  aliceSettings.push_back("enableSTUN=1");
+  aliceSettings.push_back(std::string("STUN=") + NatNetwork::kWanAddress);
+  NamespacedPhone alice(dir, net, net.lan(), NatNetwork::kLanAddress, kam, "alice", signalA(), {},
+                        aliceSettings);
+  NamespacedPhone bob(dir, net, net.wan(), NatNetwork::kWanAddress, kam, "bob", signalB());
+  ASSERT_TRUE(alice.started && bob.started);
+  ASSERT_TRUE(alice.registered()) << dump(alice.phone) << kamDump();
+  ASSERT_TRUE(bob.registered()) << dump(bob.phone) << kamDump();
+
+  // What Bob's side must have been told: a port the router maps a lan RTP port to, and that
+  // the STUN server saw; RTCP at the mapping of the RTP port + 1.
+  auto expectMappedMedia = [&](const std::string &who) {
+    const std::string rtp = callField(bob.phone, "remote_rtp");
+    const std::string rtcp = callField(bob.phone, "remote_rtcp");
+    const std::string prefix = std::string(NatNetwork::kRouterWanAddress) + ":";
+    ASSERT_TRUE(rtp.starts_with(prefix)) << who << ": " << rtp << "\n" << dump(bob.phone);
+    const int port = std::stoi(rtp.substr(prefix.size()));
+    const int lanPort = port - 10000;
+    ASSERT_TRUE(lanPort >= NatNetwork::kShiftedPortMin && lanPort < NatNetwork::kShiftedPortMax)
+        << who << ": " << rtp;
+    EXPECT_EQ(rtcp, prefix + std::to_string(NatNetwork::shiftedPort(uint16_t(lanPort + 1)))) << who;
+    const auto seen = stun.sources();
+    EXPECT_NE(std::find(seen.begin(), seen.end(), rtp), seen.end()) << who << ": " << rtp;
+  };
+
+  // Alice calls: her INVITE waits for the STUN answers.
+  auto dialed = alice.phone.command("dial", "bob");
+  ASSERT_TRUE(dialed.ok()) << dialed.describe();
+  ASSERT_TRUE(bob.phone.waitForCallState("ringing", 5s)) << dump(alice.phone) << kamDump();
+  ASSERT_TRUE(bob.phone.command("answer").ok());
+  ASSERT_TRUE(alice.phone.waitForCallState("established", 5s)) << dump(alice.phone);
+  ASSERT_TRUE(bob.phone.waitForCallState("established", 5s)) << dump(bob.phone) << kamDump();
+  expectMappedMedia("outgoing call");
+  std::this_thread::sleep_for(3500ms);
+  ASSERT_TRUE(alice.phone.command("hangup").ok());
+  EXPECT_TRUE(alice.phone.waitForNoCalls(5s)) << dump(alice.phone);
+  EXPECT_TRUE(bob.phone.waitForNoCalls(5s)) << dump(bob.phone);
+  expectHeard(alice.recording, signalB(), signalA(), "alice");
+  expectHeard(bob.recording, signalA(), signalB(), "bob");
+  EXPECT_TRUE(contains(alice.phone.logText(), "the SDP carries the public RTP address"))
+      << alice.phone.logText();
+
+  // Bob calls: Alice's 200 (with her SDP) waits for the STUN answers; media flows both ways.
+  dialed = bob.phone.command("dial", "alice");
+  ASSERT_TRUE(dialed.ok()) << dialed.describe();
+  ASSERT_TRUE(alice.phone.waitForCallState("ringing", 5s)) << dump(alice.phone) << kamDump();
+  ASSERT_TRUE(alice.phone.command("answer").ok());
+  ASSERT_TRUE(bob.phone.waitForCallState("established", 5s)) << dump(bob.phone) << kamDump();
+  expectMappedMedia("incoming call");
+  EXPECT_TRUE(waitUntil([&] { return callCount(alice.phone, "rtp_received") > 20; }, 3s, 100ms))
+      << dump(alice.phone);
+  ASSERT_TRUE(bob.phone.command("hangup").ok());
+  EXPECT_TRUE(alice.phone.waitForNoCalls(5s)) << dump(alice.phone);
+}
+
+// Without STUN, the same router: Alice's SDP names her local RTP port, which the router maps
+// nowhere, so nothing Bob sends reaches her (what the STUN mapping above is for).
+TEST_F(NatShiftingPorts, WithoutStunTheLocalRtpPortIsUnreachable) {
+  NamespacedPhone alice(dir, net, net.lan(), NatNetwork::kLanAddress, kam, "alice", signalA(), {},
+                        shiftedRtpPorts());
+  NamespacedPhone bob(dir, net, net.wan(), NatNetwork::kWanAddress, kam, "bob", signalB(), {},
+                      {"autoAnswer=all"});
+  ASSERT_TRUE(alice.started && bob.started);
+  ASSERT_TRUE(alice.registered()) << dump(alice.phone) << kamDump();
+  ASSERT_TRUE(bob.registered()) << dump(bob.phone) << kamDump();
+  auto dialed = alice.phone.command("dial", "bob");
+  ASSERT_TRUE(dialed.ok()) << dialed.describe();
+  ASSERT_TRUE(alice.phone.waitForCallState("established", 5s)) << dump(alice.phone) << kamDump();
+  // Bob does hear Alice (her packets create the router's mapping) ...
+  ASSERT_TRUE(waitUntil([&] { return callCount(bob.phone, "rtp_received") > 25; }, 3s, 100ms))
+      << dump(bob.phone);
+  const std::string rtp = callField(bob.phone, "remote_rtp");
+  const std::string prefix = std::string(NatNetwork::kRouterWanAddress) + ":";
+  ASSERT_TRUE(rtp.starts_with(prefix)) << rtp;
+  EXPECT_LT(std::stoi(rtp.substr(prefix.size())), NatNetwork::kShiftedPortMax) << rtp;
+  // ... but by then Bob has sent as long to the port in her SDP, and none of it arrived.
+  EXPECT_GT(callCount(bob.phone, "rtp_sent"), 25);
+  EXPECT_EQ(callCount(alice.phone, "rtp_received"), 0) << dump(alice.phone);
+  ASSERT_TRUE(alice.phone.command("hangup").ok());
+  EXPECT_TRUE(bob.phone.waitForNoCalls(5s)) << dump(bob.phone);
 }
 
 } // namespace

@@ -52,7 +52,7 @@ Status NatNetwork::run(const std::string &ns, const std::vector<std::string> &ar
   return runStep(full);
 }
 
-Status NatNetwork::create(const std::filesystem::path &scratch) {
+Status NatNetwork::create(const std::filesystem::path &scratch, PortMapping ports) {
   destroy();
   const std::string tag = std::to_string(getpid()) + "-" + std::to_string(rand() % 100000);
   lan_ = "wisp-lan-" + tag;
@@ -87,10 +87,23 @@ Status NatNetwork::create(const std::filesystem::path &scratch) {
     if (Status s = runStep(step); !s)
       return s;
   const auto rules = scratch / "nat.nft";
+  // An explicit map (not `masquerade random`, which would give every destination its own
+  // port: a symmetric NAT, where no STUN helps).
+  std::string shifted;
+  if (ports == PortMapping::Shifted) {
+    std::string map;
+    for (unsigned p = kShiftedPortMin; p < kShiftedPortMax; ++p)
+      map += (map.empty() ? "" : ", ") + std::to_string(p) + " : " +
+             std::to_string(shiftedPort(uint16_t(p)));
+    shifted = "    oifname \"wan\" udp sport " + std::to_string(kShiftedPortMin) + "-" +
+              std::to_string(kShiftedPortMax - 1) + " snat to " + kRouterWanAddress +
+              " : udp sport map { " + map + " }\n";
+  }
   std::ofstream(rules) << "table ip wisp_nat {\n"
                           "  chain postrouting {\n"
                           "    type nat hook postrouting priority 100;\n"
-                          "    oifname \"wan\" masquerade\n"
+                       << shifted
+                       << "    oifname \"wan\" masquerade\n"
                           "  }\n"
                           "}\n";
   return runStep({"ip", "netns", "exec", router_, "nft", "-f", rules.string()});

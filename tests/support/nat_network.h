@@ -4,12 +4,16 @@
 //   lan (LAN_IP 192.168.77.2) --veth-- router (192.168.77.1 | 10.77.0.1) --veth-- wan (10.77.0.2)
 //
 // The router forwards and masquerades (nft) whatever leaves on its wan side, so the wan side
-// sees the lan host as 10.77.0.1 and cannot reach 192.168.77.0/24 at all. Processes run in a
-// namespace through prefix(): `ip netns exec NAME ...`. Needs root (`ip`, `nft`).
+// sees the lan host as 10.77.0.1 and cannot reach 192.168.77.0/24 at all. Masquerading keeps
+// source ports; with PortMapping::Shifted the UDP ports kShiftedPortMin..kShiftedPortMax-1
+// leave from other ones (even p as p + 10000, odd p as p + 15000), like a NAT that does not
+// keep ports but maps each local port to one public port whatever the destination. Processes run in
+// a namespace through prefix(): `ip netns exec NAME ...`. Needs root (`ip`, `nft`).
 #pragma once
 
 #include "util/result.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,6 +26,13 @@ public:
   static constexpr const char *kRouterLanAddress = "192.168.77.1";
   static constexpr const char *kRouterWanAddress = "10.77.0.1"; // the NAT's public address
   static constexpr const char *kWanAddress = "10.77.0.2";
+  static constexpr uint16_t kShiftedPortMin = 30000;
+  static constexpr uint16_t kShiftedPortMax = 30020;
+  enum class PortMapping { Kept, Shifted };
+  // The public port of a lan UDP port under PortMapping::Shifted.
+  static uint16_t shiftedPort(uint16_t lanPort) {
+    return uint16_t(lanPort % 2 == 0 ? lanPort + 10000 : lanPort + 15000);
+  }
 
   // Why this machine cannot build the network ("" if it can): not root, no `ip` or `nft`,
   // or no network namespace support.
@@ -33,7 +44,7 @@ public:
   NatNetwork &operator=(const NatNetwork &) = delete;
 
   // `scratch` holds the nft rules file.
-  Status create(const std::filesystem::path &scratch);
+  Status create(const std::filesystem::path &scratch, PortMapping ports = PortMapping::Kept);
   void destroy();
 
   const std::string &lan() const { return lan_; }

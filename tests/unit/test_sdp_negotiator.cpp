@@ -38,6 +38,42 @@ std::string peerOffer(const std::string &formats, const std::string &extra) {
          formats + "\r\n" + extra;
 }
 
+// Behind a NAT that does not keep ports (STUN told us): the public address and port replace
+// ours; RTCP gets its own a=rtcp line (RFC 3605) only when it is not at the RTP port + 1.
+TEST(SdpNegotiator, PublicAddressGoesIntoOfferAndAnswer) {
+  sa rtp{}, rtcp{};
+  sa_set_str(&rtp, "198.51.100.9", 40006);
+  sa_set_str(&rtcp, "198.51.100.9", 45007);
+  auto n = SdpNegotiator::create(loopback(), 30006, codecs({"PCMU/8000/1"}));
+  ASSERT_TRUE(n);
+  n->setPublicAddress(rtp, &rtcp);
+  auto offer = n->makeOffer();
+  ASSERT_TRUE(offer);
+  std::string sdp = text(offer->get());
+  EXPECT_NE(sdp.find("o=- "), std::string::npos);
+  EXPECT_NE(sdp.find(" IN IP4 198.51.100.9\r\n"), std::string::npos) << sdp;
+  EXPECT_NE(sdp.find("c=IN IP4 198.51.100.9\r\n"), std::string::npos) << sdp;
+  EXPECT_NE(sdp.find("m=audio 40006 RTP/AVP 0 101"), std::string::npos) << sdp;
+  EXPECT_NE(sdp.find("a=rtcp:45007 IN IP4 198.51.100.9\r\n"), std::string::npos) << sdp;
+  EXPECT_EQ(sdp.find("127.0.0.1"), std::string::npos) << sdp;
+
+  // Answering: the answer made before the address was known is encoded again with it.
+  auto m = SdpNegotiator::create(loopback(), 30008, codecs({"PCMU/8000/1"}));
+  ASSERT_TRUE(m);
+  auto peer = fromText(peerOffer("0", ""));
+  ASSERT_TRUE(m->answerOffer(peer.get()));
+  sa adjacent{};
+  sa_set_str(&adjacent, "198.51.100.9", 40009);
+  sa_set_str(&rtp, "198.51.100.9", 40008);
+  m->setPublicAddress(rtp, &adjacent);
+  auto answer = m->encodeAnswer();
+  ASSERT_TRUE(answer);
+  sdp = text(answer->get());
+  EXPECT_NE(sdp.find("m=audio 40008 RTP/AVP 0"), std::string::npos) << sdp;
+  EXPECT_NE(sdp.find("c=IN IP4 198.51.100.9\r\n"), std::string::npos) << sdp;
+  EXPECT_EQ(sdp.find("a=rtcp"), std::string::npos) << "RTCP at RTP + 1 needs no line\n" << sdp;
+}
+
 TEST(SdpNegotiator, OfferListsCodecsInOrderWithTelephoneEvent) {
   auto n = SdpNegotiator::create(loopback(), 30000, codecs({"PCMA/8000/1", "PCMU/8000/1"}));
   ASSERT_TRUE(n);
