@@ -14,7 +14,7 @@ namespace wisp {
 Result<Reply> executeArgv(PhoneControl &phone, const std::vector<std::string> &argv);
 
 // The line is split like a console line ("dial 'Bob Smith'"). Errors: "bad_argument" for an
-// unterminated quote, "missing_argument" for an empty line, else those of executeArgv.
+// unterminated quote, else those of executeArgv (an empty line is "missing_argument").
 Result<Reply> executeLine(PhoneControl &phone, std::string_view line);
 
 // {"text": ..., "data": ...}

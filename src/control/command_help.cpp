@@ -83,7 +83,8 @@ std::string helpText() {
                 {"action:dial?number=NUMBER", "action:answer", "action:hangup", "[Dial(NUMBER)]",
                  "[Answer]", "[Hangup]", "NUMBER TEXT (message)"},
                 "  ");
-  return text + "\nRun \"wisp help COMMAND\" for one command's synonyms.\n";
+  // No newline at the end: like every reply's text, each channel ends it its own way.
+  return text + "\nRun \"wisp help COMMAND\" for one command's synonyms.";
 }
 
 std::string helpText(CommandKind kind) {
@@ -116,6 +117,7 @@ std::string helpText(CommandKind kind) {
   if (!commandAvailable(kind)) {
     text += "Not available yet: the phone refuses it until the feature exists.\n";
   }
+  text.pop_back(); // the last line's newline: see helpText()
   return text;
 }
 

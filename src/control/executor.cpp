@@ -1,5 +1,6 @@
 #include "control/executor.h"
 
+#include "control/api_call.h"
 #include "control/command_parser.h"
 
 #include <cstdio>
@@ -149,14 +150,12 @@ Json handleRequest(PhoneControl &phone, const Json &request) {
       return fail(makeError("bad_request", "every element of \"argv\" must be a string"));
     args.push_back(a.asString());
   }
-  auto command = parseCommand(args);
-  if (!command)
-    return fail(command.error());
-  auto result = execute(phone, *command);
+  // The same call and result object as D-Bus and HTTP: one answer, whichever the channel.
+  auto result = executeArgv(phone, args);
   if (!result)
     return fail(result.error());
   reply.set("ok", true);
-  reply.set("result", Json::object().set("text", result->text).set("data", result->data));
+  reply.set("result", resultJson(*result));
   return reply;
 }
 

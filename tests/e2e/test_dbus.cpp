@@ -1,108 +1,19 @@
 // The D-Bus service: a private session bus (dbus-daemon) per test, the phone on it, every
 // method driven with dbus-send and the Event signal watched with dbus-monitor.
 #include "support/process.h"
+#include "support/session_bus.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 #include "support/wisp_phone.h"
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <sstream>
-#include <thread>
 
 namespace wisp::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// dbus-daemon on a socket in a temporary folder; nothing else sees this bus.
-class SessionBus {
-public:
-  Status start(const std::filesystem::path &dir) {
-    socket_ = dir / "bus";
-    address_ = "unix:path=" + socket_.string();
-    auto p = Process::start(
-        {{"dbus-daemon", "--session", "--nofork", "--nopidfile", "--address=" + address_},
-         {},
-         {},
-         dir / "dbus-daemon.log",
-         {}});
-    if (!p)
-      return p.error();
-    daemon_ = std::move(*p);
-    if (!waitUntil([&] { return std::filesystem::exists(socket_); }, 5s))
-      return makeError("dbus", "dbus-daemon did not start: " + daemon_.logText());
-    return Ok{};
-  }
-
-  void kill() { daemon_.kill(); }
-  const std::string &address() const { return address_; }
-  EnvVars env() const { return {{"DBUS_SESSION_BUS_ADDRESS", address_}}; }
-
-  // dbus-send --print-reply to the phone; args in dbus-send's syntax ("string:x", "uint32:0").
-  CommandResult call(const std::string &method, const std::vector<std::string> &args = {}) const {
-    std::vector<std::string> argv = {"dbus-send",
-                                     "--session",
-                                     "--print-reply",
-                                     "--reply-timeout=5000",
-                                     "--dest=org.wisp.Phone",
-                                     "/org/wisp/Phone",
-                                     "org.wisp.Phone1." + method};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return runCommand(argv, 10s, env());
-  }
-
-private:
-  std::filesystem::path socket_;
-  std::string address_;
-  Process daemon_;
-};
-
-// The one string a method returns: dbus-send prints it as `   string "..."`, unescaped.
-Result<Json> replyJson(const CommandResult &r) {
-  if (!r.ok())
-    return makeError("dbus", r.describe());
-  const size_t start = r.out.find("string \"");
-  const size_t end = r.out.rfind('"');
-  if (start == std::string::npos || end <= start + 8)
-    return makeError("dbus", "no string in the reply: " + r.out);
-  return Json::parse(std::string_view(r.out).substr(start + 8, end - start - 8));
-}
-
-// Event(s type, s json) signals as dbus-monitor printed them: (type, event) pairs.
-std::vector<std::pair<std::string, Json>> signalsIn(const std::filesystem::path &file) {
-  std::vector<std::pair<std::string, Json>> out;
-  std::ifstream in(file);
-  std::string line;
-  std::vector<std::string> strings;
-  bool inEvent = false;
-  auto finish = [&] {
-    if (inEvent && strings.size() == 2)
-      if (auto j = Json::parse(strings[1]); j.ok())
-        out.emplace_back(strings[0], *j);
-    strings.clear();
-  };
-  while (std::getline(in, line)) {
-    if (line.rfind("signal ", 0) == 0 || line.rfind("method ", 0) == 0) {
-      finish();
-      inEvent = line.find("interface=org.wisp.Phone1; member=Event") != std::string::npos;
-      continue;
-    }
-    const size_t s = line.find("string \"");
-    if (inEvent && s != std::string::npos && line.size() > s + 9 && line.back() == '"')
-      strings.push_back(line.substr(s + 8, line.size() - s - 9));
-  }
-  finish();
-  return out;
-}
-
-bool hasSignal(const std::filesystem::path &file, const std::string &type) {
-  for (const auto &[t, event] : signalsIn(file))
-    if (t == type && jsonString(event, "event") == type)
-      return true;
-  return false;
-}
 
 WispPhone::Options onBus(const SessionBus &bus, std::string name) {
   WispPhone::Options o;
@@ -133,47 +44,38 @@ TEST(DBus, EveryMethodDrivesThePhoneAndEventsBecomeSignals) {
   ASSERT_TRUE(alice.start(onBus(bus, "alice"), dir / "alice").ok());
   ASSERT_TRUE(bob.start(offBus("bob"), dir / "bob").ok());
 
-  const auto signals = dir / "signals.txt";
-  auto monitor =
-      Process::start({{"dbus-monitor", "--session", "type='signal',interface='org.wisp.Phone1'"},
-                      bus.env(),
-                      {},
-                      signals,
-                      {}});
-  ASSERT_TRUE(monitor.ok()) << monitor.error().message;
-  ASSERT_TRUE(waitUntil(
-      [&] { return readFileTail(signals).find("NameAcquired") != std::string::npos; }, 5s))
-      << readFileTail(signals);
+  SignalMonitor signals;
+  ASSERT_TRUE(signals.start(bus, dir / "signals.txt").ok()) << signals.text();
 
   // State: the snapshot, as JSON.
-  auto state = replyJson(bus.call("State"));
+  auto state = dbusReplyJson(bus.call("State"));
   ASSERT_TRUE(state.ok()) << state.error().message << alice.logText();
   ASSERT_NE(state->find("calls"), nullptr);
   EXPECT_TRUE(state->find("calls")->isArray());
 
   // Dial, SendDtmf, Hangup.
-  auto dialed = replyJson(bus.call("Dial", {"string:" + bob.uri("bob")}));
+  auto dialed = dbusReplyJson(bus.call("Dial", {"string:" + bob.uri("bob")}));
   ASSERT_TRUE(dialed.ok()) << dialed.error().message;
   EXPECT_NE(dialed->find("text"), nullptr);
   ASSERT_TRUE(bob.waitForCallState("ringing", 5s)) << bob.logText();
   ASSERT_TRUE(bob.command("answer").ok());
   ASSERT_TRUE(alice.waitForCallState("established", 5s)) << alice.logText();
-  ASSERT_TRUE(replyJson(bus.call("SendDtmf", {"string:5#", "uint32:0"})).ok());
+  ASSERT_TRUE(dbusReplyJson(bus.call("SendDtmf", {"string:5#", "uint32:0"})).ok());
   EXPECT_TRUE(waitUntil([&] { return dtmfReceived(bob) == "5#"; }, 5s)) << dtmfReceived(bob);
-  ASSERT_TRUE(replyJson(bus.call("Hangup", {"uint32:0"})).ok());
+  ASSERT_TRUE(dbusReplyJson(bus.call("Hangup", {"uint32:0"})).ok());
   ASSERT_TRUE(alice.waitForNoCalls(5s));
   ASSERT_TRUE(bob.waitForNoCalls(5s));
 
   // Answer an incoming call, then HangupAll.
   ASSERT_TRUE(bob.command("dial", alice.uri("alice")).ok());
   ASSERT_TRUE(alice.waitForCallState("ringing", 5s)) << alice.logText();
-  ASSERT_TRUE(replyJson(bus.call("Answer", {"uint32:0"})).ok());
+  ASSERT_TRUE(dbusReplyJson(bus.call("Answer", {"uint32:0"})).ok());
   ASSERT_TRUE(bob.waitForCallState("established", 5s)) << bob.logText();
-  ASSERT_TRUE(replyJson(bus.call("HangupAll")).ok());
+  ASSERT_TRUE(dbusReplyJson(bus.call("HangupAll")).ok());
   ASSERT_TRUE(bob.waitForNoCalls(5s));
 
   // Command: any command string, and errors with our stable codes.
-  auto status = replyJson(bus.call("Command", {"string:status --json"}));
+  auto status = dbusReplyJson(bus.call("Command", {"string:status --json"}));
   ASSERT_TRUE(status.ok()) << status.error().message;
   ASSERT_NE(status->find("data"), nullptr);
   EXPECT_NE(status->find("data")->find("calls"), nullptr);
@@ -193,10 +95,9 @@ TEST(DBus, EveryMethodDrivesThePhoneAndEventsBecomeSignals) {
   EXPECT_FALSE(badArgs.ok()) << badArgs.describe();
 
   // The events of both calls arrived as signals, type first, the whole event as JSON.
-  EXPECT_TRUE(waitUntil([&] { return hasSignal(signals, "call.ended"); }, 5s))
-      << readFileTail(signals);
+  EXPECT_TRUE(waitUntil([&] { return signals.has("call.ended"); }, 5s)) << signals.text();
   for (const char *type : {"call.outgoing", "call.incoming", "call.state", "call.ended"})
-    EXPECT_TRUE(hasSignal(signals, type)) << type << "\n" << readFileTail(signals);
+    EXPECT_TRUE(signals.has(type)) << type << "\n" << signals.text();
   EXPECT_EQ(alice.stop(), 0) << alice.logText();
 }
 
@@ -211,7 +112,7 @@ TEST(DBus, ASecondPhoneOnTheBusGoesOnWithoutTheName) {
   EXPECT_NE(second.logText().find("org.wisp.Phone belongs to another program"), std::string::npos)
       << second.logText();
   // The name still answers for the first phone.
-  auto state = replyJson(bus.call("State"));
+  auto state = dbusReplyJson(bus.call("State"));
   ASSERT_TRUE(state.ok()) << state.error().message;
   EXPECT_EQ(state->find("pid")->asInt(), first.process().pid());
 }
@@ -222,7 +123,7 @@ TEST(DBus, TheBusGoingAwayIsNotFatal) {
   ASSERT_TRUE(bus.start(dir.path()).ok());
   WispPhone phone;
   ASSERT_TRUE(phone.start(onBus(bus, "phone"), dir / "phone").ok());
-  ASSERT_TRUE(replyJson(bus.call("State")).ok());
+  ASSERT_TRUE(dbusReplyJson(bus.call("State")).ok());
   bus.kill();
   EXPECT_TRUE(waitUntil(
       [&] {

@@ -1,19 +1,12 @@
 // The HTTP API: a raw HTTP/1.1 client on 127.0.0.1 against the phone's REST endpoints and
 // its Server-Sent Events stream, with a second phone as the far end of the calls.
+#include "support/http_client.h"
 #include "support/ports.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 #include "support/wisp_phone.h"
 
 #include <gtest/gtest.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <map>
 
 namespace wisp::test {
 namespace {
@@ -22,200 +15,13 @@ using namespace std::chrono_literals;
 
 constexpr const char *kToken = "s3cret-t0ken-for-tests";
 
-struct HttpResult {
-  int status = 0;
-  std::map<std::string, std::string> headers; // names in lower case
-  std::string body;
-  std::string error; // set when there was no complete response
-
-  Json json() const {
-    auto j = Json::parse(body);
-    return j.ok() ? *j : Json();
-  }
-  std::string errorCode() const {
-    const Json j = json();
-    const Json *e = j.find("error");
-    return e ? jsonString(*e, "code") : std::string();
-  }
-  bool has(const std::string &header) const { return headers.count(header) > 0; }
-};
-
-std::string lower(std::string s) {
-  for (char &c : s)
-    c = char(tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-int connectTo(uint16_t port, int receiveBuffer = 0) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (receiveBuffer > 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool sendAll(int fd, const std::string &data) {
-  for (size_t off = 0; off < data.size();) {
-    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n <= 0)
-      return false;
-    off += size_t(n);
-  }
-  return true;
-}
-
-// Appends what arrives within `timeout`; false on EOF or timeout with nothing new.
-bool readSome(int fd, std::string &into, std::chrono::milliseconds timeout) {
-  pollfd p{fd, POLLIN, 0};
-  if (poll(&p, 1, int(timeout.count())) <= 0)
-    return false;
-  char buf[8192];
-  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-  if (n <= 0)
-    return false;
-  into.append(buf, size_t(n));
-  return true;
-}
-
-// Status line and headers out of `raw` once they are complete; the rest stays in raw.
-bool parseHead(std::string &raw, HttpResult &r) {
-  const size_t end = raw.find("\r\n\r\n");
-  if (end == std::string::npos)
-    return false;
-  std::string head = raw.substr(0, end);
-  raw.erase(0, end + 4);
-  r.status = std::atoi(head.substr(head.find(' ') + 1).c_str());
-  size_t pos = head.find("\r\n");
-  while (pos != std::string::npos) {
-    size_t next = head.find("\r\n", pos + 2);
-    std::string line = head.substr(pos + 2, next == std::string::npos ? next : next - pos - 2);
-    size_t colon = line.find(':');
-    if (colon != std::string::npos)
-      r.headers[lower(line.substr(0, colon))] = line.substr(line.find_first_not_of(' ', colon + 1));
-    pos = next;
-  }
-  return true;
-}
-
-HttpResult request(uint16_t port, const std::string &method, const std::string &target,
-                   const std::vector<std::string> &headers = {}, const std::string &body = "") {
-  HttpResult r;
-  int fd = connectTo(port);
-  if (fd < 0) {
-    r.error = "cannot connect";
-    return r;
-  }
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  for (const auto &h : headers)
-    req += h + "\r\n";
-  if (!body.empty() || method == "POST")
-    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  req += "\r\n" + body;
-  std::string raw;
-  if (!sendAll(fd, req)) {
-    r.error = "send failed";
-  } else {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    bool head = false;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!head)
-        head = parseHead(raw, r);
-      if (head && raw.size() >= size_t(std::atoll(r.headers["content-length"].c_str())))
-        break;
-      pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 200) == 1 && !readSome(fd, raw, 0ms))
-        break; // closed
-    }
-    if (!head)
-      r.error = "no response head: " + raw;
-    r.body = raw;
-  }
-  close(fd);
-  return r;
-}
-
 std::string bearer(const std::string &token = kToken) {
-  return "Authorization: Bearer " + token;
+  return bearerHeader(token);
 }
 
 HttpResult post(uint16_t port, const std::string &path, const std::string &body) {
-  return request(port, "POST", path, {bearer(), "Content-Type: application/json"}, body);
+  return httpRequest(port, "POST", path, {bearer(), "Content-Type: application/json"}, body);
 }
-
-// GET /api/v1/events, kept open; events() parses the data: lines so far.
-class EventStream {
-public:
-  ~EventStream() {
-    if (fd_ >= 0)
-      close(fd_);
-  }
-  // receiveBuffer > 0: a small SO_RCVBUF, for a client that stops reading.
-  Status open(uint16_t port, const std::string &target, const std::vector<std::string> &headers,
-              int receiveBuffer = 0) {
-    fd_ = connectTo(port, receiveBuffer);
-    if (fd_ < 0)
-      return makeError("sse", "cannot connect");
-    std::string req =
-        "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
-    for (const auto &h : headers)
-      req += h + "\r\n";
-    if (!sendAll(fd_, req + "\r\n"))
-      return makeError("sse", "send failed");
-    if (!waitUntil(
-            [&] {
-              readSome(fd_, raw_, 50ms);
-              return parseHead(raw_, head_);
-            },
-            5s))
-      return makeError("sse", "no response head: " + raw_);
-    return Ok{};
-  }
-  const HttpResult &head() const { return head_; }
-  std::vector<Json> events() {
-    while (readSome(fd_, raw_, 10ms)) {
-    }
-    std::vector<Json> out;
-    size_t pos = 0;
-    for (size_t end; (end = raw_.find("\n\n", pos)) != std::string::npos; pos = end + 2) {
-      std::string block = raw_.substr(pos, end - pos);
-      if (block.rfind("data: ", 0) == 0)
-        if (auto j = Json::parse(block.substr(6)); j.ok())
-          out.push_back(*j);
-    }
-    return out;
-  }
-  bool has(const std::string &type) {
-    for (const Json &e : events())
-      if (jsonString(e, "event") == type)
-        return true;
-    return false;
-  }
-  const std::string &raw() const { return raw_; }
-  // True once the phone has closed the stream (reads everything that is left first).
-  bool closedByPeer() {
-    for (;;) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) != 1)
-        return false;
-      char buf[65536];
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0)
-        return true;
-    }
-  }
-
-private:
-  int fd_ = -1;
-  std::string raw_;
-  HttpResult head_;
-};
 
 struct HttpPhone {
   WispPhone phone;
@@ -239,30 +45,31 @@ TEST(HttpApi, TokensMethodsAndBadRequests) {
   ASSERT_TRUE(api.start(dir / "phone").ok());
   const uint16_t port = api.port;
 
-  auto none = request(port, "GET", "/api/v1/state");
+  auto none = httpRequest(port, "GET", "/api/v1/state");
   EXPECT_EQ(none.status, 401) << none.error << none.body;
   EXPECT_EQ(none.errorCode(), "unauthorized");
   EXPECT_TRUE(none.has("www-authenticate"));
-  auto wrong = request(port, "GET", "/api/v1/state", {bearer("nope")});
+  auto wrong = httpRequest(port, "GET", "/api/v1/state", {bearer("nope")});
   EXPECT_EQ(wrong.status, 403) << wrong.body;
-  auto prefix = request(port, "GET", "/api/v1/state", {bearer(std::string(kToken).substr(0, 5))});
+  auto prefix =
+      httpRequest(port, "GET", "/api/v1/state", {bearer(std::string(kToken).substr(0, 5))});
   EXPECT_EQ(prefix.status, 403) << prefix.body;
   // ?token= is for the event stream only.
-  auto inUrl = request(port, "GET", std::string("/api/v1/state?token=") + kToken);
+  auto inUrl = httpRequest(port, "GET", std::string("/api/v1/state?token=") + kToken);
   EXPECT_EQ(inUrl.status, 401) << inUrl.body;
 
-  auto state = request(port, "GET", "/api/v1/state", {bearer()});
+  auto state = httpRequest(port, "GET", "/api/v1/state", {bearer()});
   ASSERT_EQ(state.status, 200) << state.error << state.body;
   EXPECT_EQ(state.headers["content-type"], "application/json");
   ASSERT_NE(state.json().find("calls"), nullptr) << state.body;
   EXPECT_FALSE(state.has("access-control-allow-origin")); // no CORS unless configured
 
-  EXPECT_EQ(request(port, "GET", "/api/v1/nothing", {bearer()}).status, 404);
-  EXPECT_EQ(request(port, "GET", "/", {bearer()}).status, 404);
-  auto getCommand = request(port, "GET", "/api/v1/command", {bearer()});
+  EXPECT_EQ(httpRequest(port, "GET", "/api/v1/nothing", {bearer()}).status, 404);
+  EXPECT_EQ(httpRequest(port, "GET", "/", {bearer()}).status, 404);
+  auto getCommand = httpRequest(port, "GET", "/api/v1/command", {bearer()});
   EXPECT_EQ(getCommand.status, 405);
   EXPECT_EQ(getCommand.headers["allow"], "POST");
-  EXPECT_EQ(request(port, "OPTIONS", "/api/v1/state", {bearer()}).status, 405);
+  EXPECT_EQ(httpRequest(port, "OPTIONS", "/api/v1/state", {bearer()}).status, 405);
 
   for (const char *bad : {"{", "{\"argv\": [1, 2]}", "[1]", "\"x\"", "{\"argv\": \"status\"}",
                           "\xff\xfe", "{\"command\": 5}"}) {
@@ -319,7 +126,7 @@ TEST(HttpApi, TokensMethodsAndBadRequests) {
 
   // After all that, the phone is fine and still serves.
   EXPECT_TRUE(api.phone.status().ok());
-  EXPECT_EQ(request(port, "GET", "/api/v1/state", {bearer()}).status, 200);
+  EXPECT_EQ(httpRequest(port, "GET", "/api/v1/state", {bearer()}).status, 200);
   // And `exit` stops it.
   EXPECT_EQ(post(port, "/api/v1/command", R"({"command": "exit"})").status, 200);
   EXPECT_TRUE(api.phone.process().waitFor(5s).has_value());
@@ -335,12 +142,12 @@ TEST(HttpApi, ClickToDialAndWatchTheCall) {
   ASSERT_TRUE(bob.start(bobOptions, dir / "bob").ok());
   const uint16_t port = api.port;
 
-  EventStream stream; // the way EventSource does it: the token in the URL
+  SseStream stream; // the way EventSource does it: the token in the URL
   ASSERT_TRUE(stream.open(port, std::string("/api/v1/events?token=") + kToken, {}).ok())
       << stream.raw();
   EXPECT_EQ(stream.head().status, 200);
   EXPECT_EQ(stream.head().headers.at("content-type"), "text/event-stream");
-  EventStream denied;
+  SseStream denied;
   ASSERT_TRUE(denied.open(port, "/api/v1/events?token=wrong", {}).ok());
   EXPECT_EQ(denied.head().status, 403);
 
@@ -351,7 +158,7 @@ TEST(HttpApi, ClickToDialAndWatchTheCall) {
   ASSERT_TRUE(bob.command("answer").ok());
   ASSERT_TRUE(api.phone.waitForCallState("established", 5s));
 
-  auto state = request(port, "GET", "/api/v1/state", {bearer()});
+  auto state = httpRequest(port, "GET", "/api/v1/state", {bearer()});
   ASSERT_EQ(state.json().find("calls")->asArray().size(), 1u) << state.body;
   EXPECT_EQ(post(port, "/api/v1/dtmf", R"({"digits": "42"})").status, 200);
   EXPECT_TRUE(waitUntil(
@@ -387,7 +194,7 @@ TEST(HttpApi, AStreamThatStopsReadingIsClosedAndOthersGoOn) {
   WispPhone bob; // a far end that answers at once, so hung-up calls end cleanly
   ASSERT_TRUE(bob.start({}, dir / "bob").ok());
   const uint16_t port = api.port;
-  EventStream stalled, reader;
+  SseStream stalled, reader;
   ASSERT_TRUE(stalled.open(port, "/api/v1/events", {bearer()}, 4096).ok());
   ASSERT_TRUE(reader.open(port, "/api/v1/events", {bearer()}).ok());
 
@@ -411,7 +218,7 @@ TEST(HttpApi, AStreamThatStopsReadingIsClosedAndOthersGoOn) {
   EXPECT_TRUE(waitUntil([&] { return reader.events().size() > before; }, 5s));
   EXPECT_EQ(post(port, "/api/v1/hangup", R"({"all": true})").status, 200);
   EXPECT_TRUE(api.phone.running());
-  EXPECT_EQ(request(port, "GET", "/api/v1/state", {bearer()}).status, 200);
+  EXPECT_EQ(httpRequest(port, "GET", "/api/v1/state", {bearer()}).status, 200);
   EXPECT_EQ(api.phone.stop(), 0) << api.phone.logText(); // with a stream still open
 }
 
@@ -422,23 +229,26 @@ TEST(HttpApi, CorsOnlyForTheConfiguredOrigin) {
   const uint16_t port = api.port;
 
   auto preflight =
-      request(port, "OPTIONS", "/api/v1/dial",
-              {"Origin: https://crm.example.com", "Access-Control-Request-Method: POST",
-               "Access-Control-Request-Headers: authorization, content-type"});
+      httpRequest(port, "OPTIONS", "/api/v1/dial",
+                  {"Origin: https://crm.example.com", "Access-Control-Request-Method: POST",
+                   "Access-Control-Request-Headers: authorization, content-type"});
   EXPECT_EQ(preflight.status, 204) << preflight.body;
   EXPECT_EQ(preflight.headers["access-control-allow-origin"], "https://crm.example.com");
   EXPECT_NE(preflight.headers["access-control-allow-headers"].find("Authorization"),
             std::string::npos);
   EXPECT_NE(preflight.headers["access-control-allow-methods"].find("POST"), std::string::npos);
 
-  auto state = request(port, "GET", "/api/v1/state", {bearer(), "Origin: https://crm.example.com"});
+  auto state =
+      httpRequest(port, "GET", "/api/v1/state", {bearer(), "Origin: https://crm.example.com"});
   EXPECT_EQ(state.status, 200);
   EXPECT_EQ(state.headers["access-control-allow-origin"], "https://crm.example.com");
-  auto other = request(port, "GET", "/api/v1/state", {bearer(), "Origin: https://evil.example"});
+  auto other =
+      httpRequest(port, "GET", "/api/v1/state", {bearer(), "Origin: https://evil.example"});
   EXPECT_EQ(other.status, 200);
   EXPECT_FALSE(other.has("access-control-allow-origin"));
   // A preflight does not open the API: the real request still needs the token.
-  EXPECT_EQ(request(port, "GET", "/api/v1/state", {"Origin: https://crm.example.com"}).status, 401);
+  EXPECT_EQ(httpRequest(port, "GET", "/api/v1/state", {"Origin: https://crm.example.com"}).status,
+            401);
 }
 
 TEST(HttpApi, HttpWithoutATokenDoesNotStart) {

@@ -578,6 +578,15 @@ TEST(HelpText, OneCommandShowsItsSynonyms) {
   EXPECT_TRUE(contains(helpText(K::Hold), "Not available yet"));
 }
 
+// A reply's text ends without a newline, help's too: the command line and the console add
+// one when they print it, the APIs pass it on as it is.
+TEST(HelpText, EndsWithoutANewline) {
+  EXPECT_NE(helpText().back(), '\n');
+  for (CommandKind kind : allCommandKinds()) {
+    EXPECT_NE(helpText(kind).back(), '\n') << commandName(kind);
+  }
+}
+
 // Random words drawn from the language itself and from noise: nothing may crash, failures
 // use the documented codes, and whatever parses survives a round trip through toArgv().
 TEST(CommandParser, RandomInputIsHandled) {
