@@ -10,10 +10,6 @@ namespace wisp {
 
 class PhoneControl;
 
-// Splits a console line into words: blanks separate, '…' and "…" group, \ escapes.
-// Returns an error text in `error` for an unterminated quote.
-std::vector<std::string> splitWords(std::string_view line, std::string *error = nullptr);
-
 class Console {
 public:
   explicit Console(PhoneControl &phone) : phone_(phone) {}

@@ -1,7 +1,7 @@
 #include "control/api_call.h"
 
-#include "app/console.h"
 #include "control/command_parser.h"
+#include "control/command_words.h"
 #include "control/executor.h"
 
 namespace wisp {
