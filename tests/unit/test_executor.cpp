@@ -1,4 +1,5 @@
 #include "control/executor.h"
+#include "support/scripted_phone.h"
 
 #include <gtest/gtest.h>
 
@@ -18,26 +19,8 @@ TEST(FormatStatus, SurvivesSnapshotsWithMissingMembers) {
 }
 
 TEST(HandleRequest, BadRequestsGetStableCodes) {
-  struct NoPhone final : PhoneControl {
-    Result<Reply> fail() { return makeError("unexpected", "the phone was called"); }
-    Result<Reply> dial(const std::string &, const std::optional<std::string> &,
-                       const std::vector<std::string> &) override {
-      return fail();
-    }
-    Result<Reply> answer(std::optional<int>) override { return fail(); }
-    Result<Reply> hangup(std::optional<int>) override { return fail(); }
-    Result<Reply> hangupAll() override { return fail(); }
-    Result<Reply> hangupIncoming() override { return fail(); }
-    Result<Reply> hangupCalling() override { return fail(); }
-    Result<Reply> selectAccount(const std::string &) override { return fail(); }
-    Result<Reply> setPassword(const std::string &) override { return fail(); }
-    Result<Reply> sendDtmf(const std::string &, std::optional<int>) override { return fail(); }
-    Result<Reply> reload() override { return fail(); }
-    Result<Reply> registerAccount(const std::optional<std::string> &) override { return fail(); }
-    Result<Reply> unregisterAccount(const std::optional<std::string> &) override { return fail(); }
-    Result<Reply> exit() override { return fail(); }
-    Json snapshot() const override { return Json::object(); }
-  } phone;
+  ScriptedPhone phone(
+      [] { return Result<Reply>(makeError("unexpected", "the phone was called")); });
   auto code = [&](const char *request) {
     auto json = Json::parse(request);
     EXPECT_TRUE(json.ok()) << request;

@@ -1,6 +1,7 @@
 // The HTTP API's rules without sockets: token comparison, header and query parsing, and
 // which requests reach the phone at all.
 #include "ipc/http_routes.h"
+#include "support/scripted_phone.h"
 
 #include <gtest/gtest.h>
 
@@ -50,31 +51,10 @@ TEST(HttpStatus, ForEachKindOfError) {
 }
 
 // A phone that must never be reached by the requests these tests send.
-class UntouchablePhone : public PhoneControl {
-public:
-  int calls = 0;
-  Result<Reply> fail() {
-    ++calls;
-    return makeError("not_available", "untouchable");
-  }
-  Result<Reply> dial(const std::string &, const std::optional<std::string> &,
-                     const std::vector<std::string> &) override {
-    return fail();
-  }
-  Result<Reply> answer(std::optional<int>) override { return fail(); }
-  Result<Reply> hangup(std::optional<int>) override { return fail(); }
-  Result<Reply> hangupAll() override { return fail(); }
-  Result<Reply> hangupIncoming() override { return fail(); }
-  Result<Reply> hangupCalling() override { return fail(); }
-  Result<Reply> selectAccount(const std::string &) override { return fail(); }
-  Result<Reply> setPassword(const std::string &) override { return fail(); }
-  Result<Reply> sendDtmf(const std::string &, std::optional<int>) override { return fail(); }
-  Result<Reply> reload() override { return fail(); }
-  Result<Reply> registerAccount(const std::optional<std::string> &) override { return fail(); }
-  Result<Reply> unregisterAccount(const std::optional<std::string> &) override { return fail(); }
-  Result<Reply> exit() override { return fail(); }
-  Json snapshot() const override { return Json::object().set("calls", Json::array()); }
-};
+ScriptedPhone untouchablePhone() {
+  return ScriptedPhone([] { return Result<Reply>(makeError("not_available", "untouchable")); },
+                       Json::object().set("calls", Json::array()));
+}
 
 HttpRequest req(std::string method, std::string path, std::string auth = "Bearer t0k",
                 std::string body = "") {
@@ -90,7 +70,7 @@ HttpRequest req(std::string method, std::string path, std::string auth = "Bearer
 const HttpApiRules kRules{"t0k", ""};
 
 TEST(HttpRoutes, NothingReachesThePhoneWithoutTheToken) {
-  UntouchablePhone phone;
+  ScriptedPhone phone = untouchablePhone();
   for (const char *path : {"/api/v1/dial", "/api/v1/command", "/api/v1/hangup"}) {
     EXPECT_EQ(routeHttpRequest(phone, kRules, req("POST", path, "", "{}")).status, 401);
     EXPECT_EQ(routeHttpRequest(phone, kRules, req("POST", path, "Bearer no", "{}")).status, 403);
@@ -102,7 +82,7 @@ TEST(HttpRoutes, NothingReachesThePhoneWithoutTheToken) {
 }
 
 TEST(HttpRoutes, EventsTakeTheTokenInTheQuery) {
-  UntouchablePhone phone;
+  ScriptedPhone phone = untouchablePhone();
   HttpRequest r = req("GET", "/api/v1/events", "");
   r.query = "token=t0k";
   HttpResponse ok = routeHttpRequest(phone, kRules, r);
@@ -112,7 +92,7 @@ TEST(HttpRoutes, EventsTakeTheTokenInTheQuery) {
 }
 
 TEST(HttpRoutes, MethodsPathsAndSizes) {
-  UntouchablePhone phone;
+  ScriptedPhone phone = untouchablePhone();
   EXPECT_EQ(routeHttpRequest(phone, kRules, req("GET", "/api/v1/state")).status, 200);
   EXPECT_EQ(routeHttpRequest(phone, kRules, req("POST", "/api/v1/state")).status, 405);
   EXPECT_EQ(routeHttpRequest(phone, kRules, req("GET", "/api/v1/dial")).status, 405);
@@ -136,7 +116,7 @@ TEST(HttpRoutes, MethodsPathsAndSizes) {
 }
 
 TEST(HttpRoutes, CorsHeadersOnlyForTheConfiguredOrigin) {
-  UntouchablePhone phone;
+  ScriptedPhone phone = untouchablePhone();
   HttpRequest r = req("GET", "/api/v1/state");
   r.origin = "https://crm.example.com";
   auto has = [](const HttpResponse &resp, const std::string &name) {
