@@ -35,6 +35,61 @@ Error commandError(std::string message) {
   return makeError("config", std::move(message));
 }
 
+bool hasPlaceholder(std::string_view word) {
+  for (size_t pos = 0; pos < word.size(); ++pos)
+    if (auto name = placeholderAt(word, pos); name && isKnownPlaceholder(*name))
+      return true;
+  return false;
+}
+
+// The option letter with which an interpreter takes a program text from its arguments:
+// `sh -c TEXT`, `perl -e TEXT`. 0 = not such an interpreter.
+char codeOptionOf(std::string_view program) {
+  const size_t slash = program.rfind('/');
+  const std::string_view name =
+      slash == std::string_view::npos ? program : program.substr(slash + 1);
+  static constexpr std::array<std::string_view, 9> kShells{"sh",   "bash", "dash", "zsh",    "ksh",
+                                                           "mksh", "ash",  "fish", "busybox"};
+  static constexpr std::array<std::string_view, 3> kPythons{"python", "python3", "python2"};
+  static constexpr std::array<std::string_view, 5> kEvaluators{"perl", "ruby", "node", "nodejs",
+                                                               "php"};
+  auto in = [&](auto &list) { return std::find(list.begin(), list.end(), name) != list.end(); };
+  if (in(kShells) || in(kPythons))
+    return 'c';
+  if (in(kEvaluators))
+    return name == "php" ? 'r' : 'e';
+  return 0;
+}
+
+// A caller chooses its display name and number. Pasted into a shell script (`sh -c 'notify
+// {name}'`) they would be run as code, so a placeholder may not stand in a program text;
+// the WISP_* variables and positional arguments carry the values safely instead.
+std::optional<Error> placeholderInProgramText(const std::vector<std::string> &words) {
+  size_t program = 0;
+  // `env [VAR=value...] PROGRAM ...` runs PROGRAM.
+  if (codeOptionOf(words[0]) == 0 && words[0].ends_with("env")) {
+    program = 1;
+    while (program < words.size() && words[program].find('=') != std::string::npos)
+      ++program;
+    if (program >= words.size())
+      return std::nullopt;
+  }
+  const char option = codeOptionOf(words[program]);
+  if (option == 0)
+    return std::nullopt;
+  for (size_t i = program + 1; i + 1 < words.size(); ++i) {
+    const std::string &w = words[i];
+    if (w.size() < 2 || w[0] != '-' || w[1] == '-' || w.find(option) == std::string::npos)
+      continue;
+    if (hasPlaceholder(words[i + 1]))
+      return commandError("a placeholder inside the program text of \"" + words[program] + " " + w +
+                          "\" would run what the caller sends as code; use the environment "
+                          "(\"$WISP_DISPLAY_NAME\", \"$WISP_REMOTE_NUMBER\") or pass it as an "
+                          "argument (sh -c 'notify-send \"$1\"' sh {name})");
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 std::span<const std::string_view> hookPlaceholders() {
@@ -93,6 +148,8 @@ Result<HookCommand> parseHookCommand(std::string_view text) {
           known += (known.empty() ? "{" : ", {") + std::string(p) + "}";
         return commandError("unknown placeholder {" + std::string(*name) + "}; known: " + known);
       }
+  if (auto unsafe = placeholderInProgramText(command.words))
+    return *unsafe;
   return command;
 }
 

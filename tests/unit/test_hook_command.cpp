@@ -110,5 +110,23 @@ TEST(HookCommand, AMissingValueIsEmpty) {
   EXPECT_EQ(expandHookCommand(*command, {}), (Words{"x", "", "ab"}));
 }
 
+TEST(HookCommand, APlaceholderMayNotBeInAProgramText) {
+  // What a caller sends would be run as code: `From: "$(touch /tmp/x)" <sip:...>`.
+  for (const char *text :
+       {"/bin/sh -c 'notify-send \"Call from {name}\"'", "bash -lc 'echo {number}'",
+        "env LANG=C sh -c 'x {number}'", "python3 -c 'print(\"{name}\")'",
+        "/usr/bin/perl -e 'print \"{number}\"'"}) {
+    auto command = parseHookCommand(text);
+    ASSERT_FALSE(command.ok()) << text;
+    EXPECT_NE(command.error().message.find("WISP_DISPLAY_NAME"), std::string::npos)
+        << command.error().message;
+  }
+  // As arguments of the script, or for programs that take no program text, they are safe.
+  for (const char *text :
+       {"sh -c 'notify-send \"$1\"' sh {name}", "/bin/notify {name}",
+        "sh /home/me/on-call.sh {number}", "bash -c 'echo \"$WISP_REMOTE_NUMBER\"'"})
+    EXPECT_TRUE(parseHookCommand(text).ok()) << text;
+}
+
 } // namespace
 } // namespace wisp
