@@ -282,6 +282,7 @@ void Account::handleOutcome(const RegistrationOutcome &o) {
   }
   if (o.scode >= 200 && o.scode < 300) {
     failures_ = 0;
+    credentialsRejected_ = false;
     if (state_ != RegistrationState::Registered)
       log::info("account", "account %d: registered as %s (Contact %s, %u s)", id(), aor().c_str(),
                 reg_ ? reg_->contactUri().c_str() : "?", o.expires);
@@ -297,14 +298,17 @@ void Account::handleOutcome(const RegistrationOutcome &o) {
 }
 
 void Account::fail(std::string reason, bool credentials) {
+  credentialsRejected_ = credentials;
   // Our own retry schedule replaces libre's (which waits up to half an hour). libre may be
   // inside this registration's callback: drop it from a fresh stack.
   tmr_start(
       &releaseTimer_, 0,
       [](void *arg) {
-        auto *a = static_cast<Account *>(arg);
-        if (a->state_ == RegistrationState::Failed)
-          a->reg_.reset();
+        guardCallback("account release", [&] {
+          auto *a = static_cast<Account *>(arg);
+          if (a->state_ == RegistrationState::Failed)
+            a->reg_.reset();
+        });
       },
       this);
   const uint64_t base = credentials ? kAuthRetryBaseMs : kRetryBaseMs;

@@ -48,6 +48,11 @@ public:
   const AccountSettings &settings() const { return settings_; }
   std::string label() const;
   RegistrationState state() const { return state_; }
+  // The registrar refused our credentials last time: only a settings change or its own
+  // back-off retries, not a network change.
+  bool credentialsRejected() const {
+    return state_ == RegistrationState::Failed && credentialsRejected_;
+  }
   const std::string &reason() const { return reason_; } // why it failed, in plain words
   int lastCode() const { return lastCode_; }
   // The Contact URI of the registration (with the public address behind a NAT), "" if none.
@@ -89,6 +94,7 @@ private:
   std::string reason_;
   int lastCode_ = 0;
   unsigned failures_ = 0;
+  bool credentialsRejected_ = false;
   tmr retryTimer_{};
   tmr releaseTimer_{};
   // Keep-alive: OPTIONS to the registrar every keepAlive seconds, so a server that went

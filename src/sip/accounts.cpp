@@ -30,7 +30,8 @@ void Accounts::clear() {
 
 void Accounts::registerAllAgain() {
   for (const auto &[_, a] : accounts_)
-    if (a->registers() && a->state() != RegistrationState::Unregistered)
+    if (a->registers() && a->state() != RegistrationState::Unregistered &&
+        !a->credentialsRejected())
       a->registerNow();
 }
 

@@ -42,6 +42,18 @@ Status NetworkMonitor::start(ChangeHandler onChange) {
     fd_ = -1;
     return makeError("netlink", std::string("cannot watch the network: ") + strerror(err));
   }
+  // Learn the addresses there are now, so that later messages can be told apart into real
+  // changes and refreshes.
+  struct {
+    nlmsghdr header;
+    ifaddrmsg body;
+  } request{};
+  request.header.nlmsg_len = sizeof request;
+  request.header.nlmsg_type = RTM_GETADDR;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.header.nlmsg_seq = 1;
+  request.body.ifa_family = AF_UNSPEC;
+  dumping_ = send(fd_, &request, sizeof request, 0) == ssize_t(sizeof request);
   return Ok{};
 }
 
@@ -57,12 +69,32 @@ void NetworkMonitor::drain() {
     if (n <= 0)
       break; // EAGAIN: all read (ENOBUFS: we missed some, which is a change too)
     int left = int(n);
-    for (auto *h = reinterpret_cast<nlmsghdr *>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
-      if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR)
+    for (auto *h = reinterpret_cast<nlmsghdr *>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+        dumping_ = false;
+        continue;
+      }
+      if (noteAddress(*h) && !dumping_)
         changed = true;
+    }
   }
   if (changed || errno == ENOBUFS)
     schedule();
+}
+
+bool NetworkMonitor::noteAddress(const nlmsghdr &message) {
+  if (message.nlmsg_type != RTM_NEWADDR && message.nlmsg_type != RTM_DELADDR)
+    return false;
+  const auto *ifa = static_cast<const ifaddrmsg *>(NLMSG_DATA(&message));
+  std::string key(reinterpret_cast<const char *>(&ifa->ifa_index), sizeof ifa->ifa_index);
+  key += char(ifa->ifa_family);
+  int left = int(IFA_PAYLOAD(&message));
+  for (auto *a = IFA_RTA(ifa); RTA_OK(a, left); a = RTA_NEXT(a, left))
+    if (a->rta_type == IFA_ADDRESS || a->rta_type == IFA_LOCAL)
+      key += std::string(static_cast<const char *>(RTA_DATA(a)), RTA_PAYLOAD(a)) + '|';
+  if (message.nlmsg_type == RTM_NEWADDR)
+    return addresses_.insert(key).second;
+  return addresses_.erase(key) > 0;
 }
 
 void NetworkMonitor::schedule() {

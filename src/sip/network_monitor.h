@@ -9,8 +9,12 @@
 
 #include <re.h>
 
+#include <linux/netlink.h>
+
 #include <cstdint>
 #include <functional>
+#include <set>
+#include <string>
 
 namespace wisp {
 
@@ -31,9 +35,15 @@ public:
 private:
   static void onReadable(int flags, void *arg);
   void drain();
+  // Whether the message adds or removes an address we did not know / knew. The kernel also
+  // sends RTM_NEWADDR when only an address's lifetime changes (an IPv6 router advertisement,
+  // a DHCP renewal): that is no network change.
+  bool noteAddress(const nlmsghdr &message);
   void schedule();
 
   int fd_ = -1;
+  bool dumping_ = false;            // the start-up list of addresses is still arriving
+  std::set<std::string> addresses_; // interface index, family and address bytes
   ChangeHandler onChange_;
   tmr timer_{};
   uint64_t lastReport_ = 0; // tmr_jiffies() of the last report, 0 = never
