@@ -118,10 +118,17 @@ void HttpApi::reply(http_conn *conn, const HttpResponse &response) {
   if (!response.contentType.empty())
     head += "Content-Type: " + response.contentType + "\r\n";
   head += "Cache-Control: no-store\r\n";
+  // A client without the right token gets no kept-alive connection to hold on to (libre
+  // keeps an idle one for 10 minutes): the small refusal is sent, then the connection closes.
+  const bool refused = response.status == 401 || response.status == 403;
+  if (refused)
+    head += "Connection: close\r\n";
   head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n";
   head += response.body;
   http_reply(conn, uint16_t(response.status), response.reason.c_str(), "%b", head.data(),
              head.size());
+  if (refused)
+    http_conn_close(conn);
 }
 
 void HttpApi::startStream(http_conn *conn, const HttpResponse &response) {
