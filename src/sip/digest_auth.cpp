@@ -75,9 +75,26 @@ bool collect(const sip_hdr *hdr, const sip_msg *, void *arg) {
                              cand.chall.algorithm.l);
   cand.strength = isSha256(alg) ? 2 : isMd5(alg) ? 1 : 0;
   const std::string_view qop(cand.chall.qop.p ? cand.chall.qop.p : "", cand.chall.qop.l);
-  if (cand.strength && (qop.empty() || offersAuth(qop)))
-    c->found.push_back(cand);
+  if (cand.strength && (qop.empty() || offersAuth(qop))) {
+    try { // this runs inside libre's header walk: nothing may be thrown through it
+      c->found.push_back(cand);
+    } catch (...) {
+      return true; // out of memory: stop the walk with what was found
+    }
+  }
   return false;
+}
+
+// The inside of a quoted-string (RFC 3261 25.1): a user name such as DOMAIN\user keeps its
+// backslash, and a quote cannot end the parameter early.
+std::string quotedStringBody(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out;
 }
 
 } // namespace
@@ -124,8 +141,8 @@ Result<DigestAnswer> answerDigestChallenge(const sip_msg &response, std::string_
     return makeError("auth", "cannot compute the digest");
 
   std::string h = best->proxy ? "Proxy-Authorization: " : "Authorization: ";
-  h += "Digest username=\"" + creds.user + "\", realm=\"" + realm + "\", nonce=\"" + nonce +
-       "\", uri=\"" + std::string(uri) + "\", response=\"" + response_ +
+  h += "Digest username=\"" + quotedStringBody(creds.user) + "\", realm=\"" + realm +
+       "\", nonce=\"" + nonce + "\", uri=\"" + std::string(uri) + "\", response=\"" + response_ +
        "\", algorithm=" + algorithm;
   if (withQop)
     h += ", cnonce=\"" + std::string(cnonce) + "\", qop=auth, nc=" + nc;
