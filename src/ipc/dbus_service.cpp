@@ -176,7 +176,7 @@ uint64_t monotonicMicros() {
 
 void DBusService::BusUnref::operator()(sd_bus *bus) const noexcept {
   if (bus)
-    lib->flushCloseUnref(bus);
+    lib->closeUnref(bus); // never flush: a bus that stopped reading would hang the loop
 }
 void DBusService::SlotUnref::operator()(sd_bus_slot *slot) const noexcept {
   if (slot)

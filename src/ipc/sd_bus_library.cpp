@@ -19,7 +19,7 @@ Result<SdBusLibrary> load() {
   };
   SdBusLibrary lib{};
   symbol(lib.openUser, "sd_bus_open_user");
-  symbol(lib.flushCloseUnref, "sd_bus_flush_close_unref");
+  symbol(lib.closeUnref, "sd_bus_close_unref");
   symbol(lib.slotUnref, "sd_bus_slot_unref");
   symbol(lib.addObjectVtable, "sd_bus_add_object_vtable");
   symbol(lib.requestName, "sd_bus_request_name");

@@ -12,7 +12,7 @@ namespace wisp {
 // The functions the D-Bus service uses, as the loaded library has them.
 struct SdBusLibrary {
   decltype(&::sd_bus_open_user) openUser;
-  decltype(&::sd_bus_flush_close_unref) flushCloseUnref;
+  decltype(&::sd_bus_close_unref) closeUnref;
   decltype(&::sd_bus_slot_unref) slotUnref;
   decltype(&::sd_bus_add_object_vtable) addObjectVtable;
   decltype(&::sd_bus_request_name) requestName;
