@@ -233,8 +233,16 @@ struct HookRunner::Child {
 HookRunner::HookRunner() = default;
 
 HookRunner::~HookRunner() {
-  // The children keep running without us: stop listening for them first.
+  // The children keep running without us: stop listening for them first. Their output pipes
+  // stay open (the process is ending anyway), so a hook that writes is not killed by
+  // SIGPIPE while the phone is still there.
+  for (auto &child : children_)
+    if (child->outFd >= 0) {
+      fd_close(child->outFd);
+      child->outFd = -1;
+    }
   children_.clear();
+  exiting_ = true; // hooks started from here on write to /dev/null: nobody reads a pipe
   if (!queue_.empty())
     log::info("hook", "starting %zu waiting hooks before exiting", queue_.size());
   limits_.maxRunning = queue_.size();
@@ -281,12 +289,20 @@ void HookRunner::start(HookJob job) {
   child->program = job.argv.front();
 
   int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) {
+  if (exiting_) {
+    out[0] = -1;
+    out[1] = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (out[1] < 0) {
+      log::warn("hook", "hook %s not run: /dev/null: %s", job.name.c_str(), strerror(errno));
+      return;
+    }
+  } else if (::pipe2(out, O_CLOEXEC) != 0) {
     log::warn("hook", "hook %s not run: no pipe: %s", job.name.c_str(), strerror(errno));
     return;
   }
   child->outFd = out[0];
-  fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+  if (out[0] >= 0)
+    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
 
   SpawnSetup setup;
   posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
@@ -321,7 +337,9 @@ void HookRunner::start(HookJob job) {
 
   Child *raw = child.get();
   children_.push_back(std::move(child));
-  if (int e = fd_listen(raw->outFd, FD_READ, &Child::onOutput, raw); e != 0) {
+  if (raw->outFd < 0) {
+    // exiting: its output goes to /dev/null
+  } else if (int e = fd_listen(raw->outFd, FD_READ, &Child::onOutput, raw); e != 0) {
     log::warn("hook", "%s: its output is not logged: %s", raw->label().c_str(), strerror(e));
     raw->closeOutput();
   }

@@ -56,6 +56,7 @@ private:
   HookLimits limits_;
   std::deque<HookJob> queue_;
   std::list<std::unique_ptr<Child>> children_;
+  bool exiting_ = false; // the destructor runs: no more output is read
 };
 
 } // namespace wisp
