@@ -115,6 +115,8 @@ RegistrationOutcome answered(uint16_t scode, std::string reason) {
 }
 
 constexpr uint64_t kReconnectAnswerMs = 4000;
+// libre computes a keep-alive's wait as interval x 800..1000 ms in 32 bits.
+constexpr uint32_t kCloseWatchInterval = 4000000;
 
 } // namespace
 
@@ -125,6 +127,7 @@ RegistrationClient::RegistrationClient(sip *stack, RegistrationTarget target,
   tmr_init(&reconnectTimer_);
   tmr_init(&reconnectDeadline_);
   tmr_init(&stunRetryTimer_);
+  tmr_init(&pingTimer_);
 }
 
 RegistrationClient::~RegistrationClient() {
@@ -133,6 +136,7 @@ RegistrationClient::~RegistrationClient() {
   tmr_cancel(&reconnectDeadline_);
   tmr_cancel(&stunRetryTimer_);
   keepalive_ = static_cast<struct sip_keepalive *>(mem_deref(keepalive_));
+  stopPings();
   stun_.reset();
   // A REGISTER in flight: libre finishes the transaction without calling us.
   request_ = static_cast<struct sip_request *>(mem_deref(request_));
@@ -257,7 +261,8 @@ void RegistrationClient::handleResponse(int err, const sip_msg *msg) {
 }
 
 void RegistrationClient::handleSuccess(const sip_msg &msg) {
-  if (rewritePending_) { // STUN told a new address while this REGISTER was on its way
+  minExpiresFollowed_ = false; // a later 423 (the registrar's policy changed) is followed again
+  if (rewritePending_) {       // STUN told a new address while this REGISTER was on its way
     rewritePending_ = false;
     bound_ = true;
     if (int e = send())
@@ -360,51 +365,122 @@ uint32_t RegistrationClient::grantedExpires(const sip_msg &msg) const {
 }
 
 void RegistrationClient::startKeepalive(const sip_msg &msg) {
-  if (keepalive_ || target_.keepAlive == 0 ||
-      (msg.tp != SIP_TRANSP_TCP && msg.tp != SIP_TRANSP_TLS))
+  if (target_.keepAlive == 0 || (msg.tp != SIP_TRANSP_TCP && msg.tp != SIP_TRANSP_TLS))
     return;
-  // libre sends "\r\n\r\n" on this response's connection every 0.8-1.0 x keepAlive and closes
-  // it if no "\r\n" pong comes within 10 s (RFC 5626 4.4.1).
-  if (int err = sip_keepalive_start(&keepalive_, stack_, &msg, target_.keepAlive,
+  // A registrar that supports outbound must answer each "\r\n\r\n" with "\r\n" (RFC 5626
+  // 4.4.1): libre's keep-alive pings every 0.8-1.0 x interval (at least 20 s) and closes the
+  // connection if no pong comes within 10 s, which tells us a dead path early. Any other
+  // registrar owes us no pong, and libre would drop a healthy connection every interval: we
+  // send the same double-CRLF ourselves and expect nothing back (it keeps NAT bindings open;
+  // a failed send means the connection is gone).
+  const bool outbound = sip_msg_hdr_has_value(&msg, SIP_HDR_REQUIRE, "outbound");
+  if (outbound) {
+    stopPings();
+  } else if (pingConn_.get() != msg.sock || !tmr_isrunning(&pingTimer_)) {
+    stopPings();
+    // We hold libre's sip_conn rather than its tcp_conn: when libre closes a connection
+    // (peer closed, error, idle timeout) it drops its tcp_conn, and one we still referenced
+    // would stay open with handlers pointing at the freed sip_conn. The sip_conn we hold
+    // merely forgets its tcp_conn then.
+    pingConn_.reset(mem_ref(msg.sock));
+    pingTransport_ = msg.tp;
+    schedulePing();
+  }
+  if (keepalive_ && keepaliveOutbound_ == outbound && keepaliveConn_ == msg.sock)
+    return; // already watching this connection (libre ends it when the connection closes)
+  keepalive_ = static_cast<struct sip_keepalive *>(mem_deref(keepalive_));
+  keepaliveOutbound_ = outbound;
+  keepaliveConn_ = msg.sock;
+  // Without outbound the keep-alive only watches the connection: libre tells its users when
+  // a connection closes, which nothing else of libre 1.1.0 does (the tcp_conn's close handler
+  // is libre's own), so a registrar going away is noticed at once, not at our next ping. Its
+  // pong-checked pings start only after this interval (~46 days; more would overflow libre's
+  // 32-bit milliseconds), and would cost at worst one reconnect then.
+  uint32_t interval = kCloseWatchInterval;
+  if (outbound) {
+    interval = target_.keepAlive;
+    if (const sip_hdr *h = sip_msg_hdr(&msg, SIP_HDR_FLOW_TIMER); h && pl_u32(&h->val) > 0)
+      interval = pl_u32(&h->val);
+  }
+  if (int err = sip_keepalive_start(&keepalive_, stack_, &msg, interval,
                                     &RegistrationClient::onConnectionLost, this))
     log::warn("registration", "%s: no keep-alive on the connection: %s", target_.aor.c_str(),
               strerror(err));
 }
 
+void RegistrationClient::schedulePing() {
+  tmr_start(
+      &pingTimer_, uint64_t(target_.keepAlive) * 1000,
+      [](void *arg) {
+        guardCallback("registration ping", [&] { static_cast<RegistrationClient *>(arg)->ping(); });
+      },
+      this);
+}
+
+void RegistrationClient::stopPings() {
+  tmr_cancel(&pingTimer_);
+  pingConn_.reset();
+  pingTransport_ = SIP_TRANSP_NONE;
+}
+
+void RegistrationClient::ping() {
+  // sip_msg_tcpconn is libre's public way to reach a sip_conn's current tcp_conn (NULL once
+  // the connection closed): ask it with a message that carries only our connection.
+  sip_msg probe{};
+  probe.tp = pingTransport_;
+  probe.sock = pingConn_.get();
+  tcp_conn *tc = sip_msg_tcpconn(&probe);
+  static uint8_t crlfcrlf[] = {'\r', '\n', '\r', '\n'};
+  mbuf mb{};
+  mb.buf = crlfcrlf;
+  mb.size = mb.end = sizeof crlfcrlf;
+  const int err = tc ? tcp_send(tc, &mb) : ENOTCONN;
+  if (err) {
+    stopPings();
+    keepalive_ = static_cast<struct sip_keepalive *>(mem_deref(keepalive_)); // no second report
+    handleConnectionLost(err);
+    return;
+  }
+  schedulePing();
+}
+
 // The registration's TCP/TLS connection closed (or stopped answering pings): the registrar
 // cannot reach us any more, so register again over a new connection right away.
 void RegistrationClient::onConnectionLost(int err, void *arg) {
-  guardCallback("registration connection", [&] {
-    auto *c = static_cast<RegistrationClient *>(arg);
-    log::info("registration", "%s: connection to the registrar lost (%s); registering again",
-              c->target_.aor.c_str(), strerror(err));
-    tmr_cancel(&c->refreshTimer_);
-    tmr_start(
-        &c->reconnectTimer_, 0,
-        [](void *a) {
-          guardCallback("registration reconnect", [&] {
-            auto *self = static_cast<RegistrationClient *>(a);
-            if (int e = self->send()) {
-              self->report(transportFailure(e));
-              return;
-            }
-            // A registrar that is shutting down may still accept the connection and then never
-            // answer; libre would wait for its 32 s transaction timeout. A registrar that
-            // just dropped us answers at once, or not at all.
-            tmr_start(
-                &self->reconnectDeadline_, kReconnectAnswerMs,
-                [](void *b) {
-                  guardCallback("registration reconnect deadline", [&] {
-                    auto *me = static_cast<RegistrationClient *>(b);
-                    me->request_ = static_cast<struct sip_request *>(mem_deref(me->request_));
-                    me->report(transportFailure(ECONNRESET));
-                  });
-                },
-                self);
-          });
-        },
-        c);
-  });
+  guardCallback("registration connection",
+                [&] { static_cast<RegistrationClient *>(arg)->handleConnectionLost(err); });
+}
+
+void RegistrationClient::handleConnectionLost(int err) {
+  stopPings();
+  log::info("registration", "%s: connection to the registrar lost (%s); registering again",
+            target_.aor.c_str(), strerror(err));
+  tmr_cancel(&refreshTimer_);
+  tmr_start(
+      &reconnectTimer_, 0,
+      [](void *a) {
+        guardCallback("registration reconnect", [&] {
+          auto *self = static_cast<RegistrationClient *>(a);
+          if (int e = self->send()) {
+            self->report(transportFailure(e));
+            return;
+          }
+          // A registrar that is shutting down may still accept the connection and then never
+          // answer; libre would wait for its 32 s transaction timeout. A registrar that
+          // just dropped us answers at once, or not at all.
+          tmr_start(
+              &self->reconnectDeadline_, kReconnectAnswerMs,
+              [](void *b) {
+                guardCallback("registration reconnect deadline", [&] {
+                  auto *me = static_cast<RegistrationClient *>(b);
+                  me->request_ = static_cast<struct sip_request *>(mem_deref(me->request_));
+                  me->report(transportFailure(ECONNRESET));
+                });
+              },
+              self);
+        });
+      },
+      this);
 }
 
 // STUN (RFC 5389) from the SIP socket itself: the server sees the same NAT mapping as the

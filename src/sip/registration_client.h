@@ -6,9 +6,10 @@
 // password: reported, never retried in a burst), follows 423 Min-Expires, refreshes at half
 // the granted expiry, and behind a NAT (UDP) adopts the address the registrar saw us at
 // (top Via received/rport) as its Contact, removing the stale binding in the same REGISTER.
-// On TCP/TLS it sends RFC 5626 double-CRLF keep-alives on the registration's connection and
-// registers again at once when that connection dies. Everything else (state, back-off) is
-// the owner's business: every final outcome is reported to it.
+// On TCP/TLS it sends RFC 5626 double-CRLF keep-alives on the registration's connection (pong
+// checked only when the registrar said `Require: outbound`) and registers again at once when
+// that connection dies. Everything else (state, back-off) is the owner's business: every
+// final outcome is reported to it.
 #pragma once
 
 #include "sip/digest_auth.h"
@@ -83,7 +84,11 @@ private:
   uint32_t grantedExpires(const sip_msg &msg) const;
   void report(RegistrationOutcome outcome);
   void startKeepalive(const sip_msg &msg);
+  void schedulePing();
+  void stopPings();
+  void ping();
   static void onConnectionLost(int err, void *arg);
+  void handleConnectionLost(int err);
   void startStun(const sip_msg &msg);
   void tryStun();
   void handleStunMapped(const sa &mapped);
@@ -107,7 +112,16 @@ private:
   tmr refreshTimer_{};
   tmr reconnectTimer_{};
   tmr reconnectDeadline_{}; // a REGISTER over a new connection that gets no answer
-  struct sip_keepalive *keepalive_ = nullptr; // libre clears it when it ends
+  // libre's keep-alive on the connection: pong-checked pings for an outbound registrar, else
+  // only a watch for the connection's end. libre clears it when it ends.
+  struct sip_keepalive *keepalive_ = nullptr;
+  bool keepaliveOutbound_ = false;
+  const void *keepaliveConn_ = nullptr; // its connection, only compared while keepalive_ lives
+  // Any other registrar: our own pings, which expect no answer, on the connection (libre's
+  // sip_conn, msg.sock) of the last 2xx.
+  RePtr<void> pingConn_;
+  enum sip_transp pingTransport_ = SIP_TRANSP_NONE;
+  tmr pingTimer_{};
   std::unique_ptr<StunMapping> stun_; // Binding requests from the SIP socket to STUN servers
   RePtr<void> stunSock_;              // the registration's UDP socket, for STUN
   tmr stunRetryTimer_{};              // the servers' names were still being looked up

@@ -130,5 +130,19 @@ TEST(RegistrationProtocol, TcpConnectionLossRegistersAgainSoon) {
   EXPECT_TRUE(s.registered(3s)) << dump(s.phone, s.kam);
 }
 
+// A registrar without outbound support need not answer CRLF keep-alives (RFC 5626 4.4.1):
+// the phone keeps pinging every second but does not take the silence for a dead connection.
+TEST(RegistrationProtocol, TcpRegistrarThatNeverAnswersPingsKeepsTheConnection) {
+  KamailioServer::Options o;
+  o.answerCrlfPings = false;
+  PhoneAndRegistrar s("regnopong", o, "tcp", {"keepAlive=1"});
+  ASSERT_TRUE(s.started);
+  ASSERT_TRUE(s.registered()) << dump(s.phone, s.kam);
+  std::this_thread::sleep_for(33s);
+  EXPECT_EQ(registration(s.phone), "registered");
+  const std::string log = s.phone.logText();
+  EXPECT_EQ(log.find("connection to the registrar lost"), std::string::npos) << dump(s.phone, s.kam);
+}
+
 } // namespace
 } // namespace wisp::test

@@ -221,6 +221,7 @@ Status KamailioServer::render(const Options &options) {
       {"max_expires", std::to_string(options.maxExpires)},
       {"host", options.host},
       {"min_expires_mode", options.rejectBriefExpires ? "1" : "0"},
+      {"tcp_crlf_ping", options.answerCrlfPings ? "yes" : "no"},
       {"auth_algorithm_param",
        options.digestAlgorithm.empty()
            ? ""

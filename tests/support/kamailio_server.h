@@ -66,6 +66,9 @@ public:
     // Asked for less than minExpires: true = 423 Interval Too Brief (Min-Expires), false =
     // granted minExpires.
     bool rejectBriefExpires = false;
+    // false: kamailio does not answer a client's "\r\n\r\n" keep-alive with "\r\n"
+    // (core tcp_crlf_ping), like a registrar without outbound support may.
+    bool answerCrlfPings = true;
     // Digest algorithm of the challenges: "" (MD5) or "SHA-256".
     std::string digestAlgorithm;
     // Address to listen on; also the domain and realm. Other than 127.0.0.1 only inside a
