@@ -1,7 +1,7 @@
-// A phone behind a NAT (network namespaces built by the test, see nat_network.h): Wisp on
-// 192.168.77.2 in "lan", a masquerading router, kamailio and a second Wisp on 10.77.0.2 in
-// "wan". The registrar must end up with the NAT's public address as Alice's Contact (Wisp
-// learns it from the top Via of the 200 and registers again), and a call from the wan side to
+// A phone behind a NAT (network namespaces built by the test, see nat_network.h; their
+// addresses exist only inside them): Wisp in "lan", a masquerading router, kamailio and a
+// second Wisp in "wan". The registrar must end up with the NAT's public address as Alice's Contact
+// (Wisp learns it from the top Via of the 200 and registers again), and a call from the wan side to
 // Alice's address of record must reach her through the NAT, with audio both ways.
 #include "support/audio_analysis.h"
 #include "support/expect_audio.h"
@@ -218,7 +218,8 @@ TEST_F(Nat, RegistersAgainWhenALocalAddressChanges) {
   EXPECT_FALSE(contains(alice.phone.logText(), "local addresses changed")) << alice.phone.logText();
   EXPECT_EQ(bindingCallId(), before);
 
-  Status added = net.run(net.lan(), {"ip", "addr", "add", "192.168.77.3/24", "dev", "eth0"});
+  Status added =
+      net.run(net.lan(), {"ip", "addr", "add", NatNetwork::kLanSecondPrefix, "dev", "eth0"});
   ASSERT_TRUE(added.ok()) << added.error().message;
   std::string after;
   EXPECT_TRUE(waitUntil(
@@ -232,7 +233,8 @@ TEST_F(Nat, RegistersAgainWhenALocalAddressChanges) {
   EXPECT_TRUE(contains(alice.phone.logText(), "local addresses changed"));
 
   // And when it goes away again (at most one report per 5 s: allow for that).
-  Status removed = net.run(net.lan(), {"ip", "addr", "del", "192.168.77.3/24", "dev", "eth0"});
+  Status removed =
+      net.run(net.lan(), {"ip", "addr", "del", NatNetwork::kLanSecondPrefix, "dev", "eth0"});
   ASSERT_TRUE(removed.ok()) << removed.error().message;
   std::string third;
   EXPECT_TRUE(waitUntil(

@@ -26,6 +26,10 @@ public:
   static constexpr const char *kRouterLanAddress = "192.168.77.1";
   static constexpr const char *kRouterWanAddress = "10.77.0.1"; // the NAT's public address
   static constexpr const char *kWanAddress = "10.77.0.2";
+  // A second lan address that a test adds and removes, as a network change (with its prefix).
+  static constexpr const char *kLanSecondPrefix = "192.168.77.3/24";
+  // The addresses above live only on the veth interfaces inside the namespaces this class
+  // creates; the test process itself has no route to them, and nothing leaves the host.
   static constexpr uint16_t kShiftedPortMin = 30000;
   static constexpr uint16_t kShiftedPortMax = 30020;
   enum class PortMapping { Kept, Shifted };
