@@ -32,11 +32,6 @@ std::string joined(const Argv &argv) {
   return text;
 }
 
-std::string dump(const WispPhone &p) {
-  auto s = p.status();
-  return (s.ok() ? s->dump() : s.error().message) + "\n" + p.logText();
-}
-
 // The id of the phone's latest ended call (0 if none). The list of ended calls is capped, so
 // a new one is told by its id, not by the count.
 int64_t latestEndedId(const WispPhone &phone) {

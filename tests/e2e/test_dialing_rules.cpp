@@ -14,11 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string dump(const WispPhone &p) {
-  auto s = p.status();
-  return (s.ok() ? s->dump() : s.error().message) + "\n" + p.logText();
-}
-
 TEST(DialingRules, DialPlanRewritesNumbersAndRefusesWhatNoRuleMatches) {
   TempDir dir("dialplan");
   WispPhone bob;

@@ -52,11 +52,6 @@ int64_t callCount(const WispPhone &p, const char *field) {
   return jsonInt(s->find("calls")->asArray().front(), field).value_or(-1);
 }
 
-std::string dump(const WispPhone &p) {
-  auto s = p.status();
-  return (s.ok() ? s->dump() : s.error().message) + "\n" + p.logText();
-}
-
 // A phone in namespace `ns` listening on `ip`, registered as `user` with kamailio, playing
 // `source` and recording what it hears.
 struct NamespacedPhone {

@@ -124,11 +124,6 @@ std::vector<std::string> concat(std::vector<std::vector<std::string>> parts) {
   return out;
 }
 
-std::string dump(const WispPhone &p) {
-  auto s = p.status();
-  return (s.ok() ? s->dump() : s.error().message) + "\n" + p.logText();
-}
-
 std::string dump(const WispPhone &p, const Registrar &r) {
   return dump(p) + "\n=== kamailio ===\n" + r.server.logText(16 * 1024);
 }

@@ -35,11 +35,6 @@ using namespace std::chrono_literals;
 
 // --- The phone and its status ------------------------------------------------------------
 
-std::string dump(const WispPhone &phone) {
-  auto s = phone.status();
-  return (s.ok() ? s->dump() : "status failed: " + s.error().message) + "\n" + phone.logText();
-}
-
 std::string sipAddress(const WispPhone &phone) {
   return "127.0.0.1:" + std::to_string(phone.sipPort());
 }

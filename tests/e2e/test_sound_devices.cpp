@@ -91,11 +91,6 @@ bool maps(const std::string &mapped, const std::string &library) {
   return mapped.find(library) != std::string::npos;
 }
 
-std::string dump(const WispPhone &p) {
-  auto s = p.status();
-  return (s.ok() ? s->dump() : s.error().message) + "\n" + p.logText();
-}
-
 // Dials `callee` from `caller`, answers, and waits until both have the call up.
 void establish(WispPhone &caller, WispPhone &callee) {
   auto dial = caller.command("dial", callee.uri("bob"));

@@ -16,11 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string dump(const WispPhone &p) {
-  auto s = p.status();
-  return (s.ok() ? s->dump() : s.error().message) + "\n" + p.logText();
-}
-
 TEST(UrlHandlers, RegisteredWispDialsLinksOpenedWithXdgOpen) {
   TempDir dir("xdg");
   WispPhone bob;

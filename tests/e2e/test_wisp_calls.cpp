@@ -43,11 +43,6 @@ struct TestPhone {
   bool started = false;
 };
 
-std::string dump(const WispPhone &p) {
-  auto s = p.status();
-  return (s.ok() ? s->dump() : s.error().message) + "\n" + p.logText();
-}
-
 // Dials and waits until the callee rings; returns the callee's call id.
 int64_t ringFrom(TestPhone &caller, TestPhone &callee, const std::string &target) {
   auto r = caller.phone.command("dial", target);

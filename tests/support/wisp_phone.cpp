@@ -218,4 +218,9 @@ std::string WispPhone::logText() const {
   return text;
 }
 
+std::string dump(const WispPhone &phone) {
+  auto s = phone.status();
+  return (s.ok() ? s->dump() : "status failed: " + s.error().message) + "\n" + phone.logText();
+}
+
 } // namespace wisp::test

@@ -104,4 +104,8 @@ private:
 std::string jsonString(const Json &object, std::string_view key);
 std::optional<int64_t> jsonInt(const Json &object, std::string_view key);
 
+// For failure messages: the phone's state snapshot (or why there is none) and its output and
+// log.
+std::string dump(const WispPhone &phone);
+
 } // namespace wisp::test
