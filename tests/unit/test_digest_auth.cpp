@@ -62,6 +62,33 @@ TEST(DigestAuth, AnswersTheStrongestOfferedAlgorithm) {
   EXPECT_FALSE(answer->stale);
 }
 
+TEST(DigestAuth, UserNameIsAQuotedStringAndTheDigestUsesItAsIs) {
+  const std::string text = "SIP/2.0 401 Unauthorized\r\n"
+                           "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKabc;rport=5070\r\n"
+                           "From: <sip:alice@example.org>;tag=1\r\n"
+                           "To: <sip:alice@example.org>;tag=2\r\n"
+                           "Call-ID: c1\r\n"
+                           "CSeq: 1 REGISTER\r\n"
+                           "WWW-Authenticate: Digest realm=\"example.org\", nonce=\"n1\"\r\n"
+                           "Content-Length: 0\r\n\r\n";
+  mbuf *mb = mbuf_alloc(text.size());
+  ASSERT_NE(mb, nullptr);
+  mbuf_write_str(mb, text.c_str());
+  mb->pos = 0;
+  sip_msg *msg = nullptr;
+  ASSERT_EQ(sip_msg_decode(&msg, mb), 0);
+  const std::string user = "OFFICE\\al\"ice";
+  auto answer = answerDigestChallenge(*msg, "REGISTER", "sip:example.org", {user, "pw"});
+  mem_deref(msg);
+  mem_deref(mb);
+  ASSERT_TRUE(answer) << answer.error().message;
+  const std::string &h = answer->header;
+  EXPECT_EQ(h.rfind("Authorization: Digest username=\"OFFICE\\\\al\\\"ice\"", 0), 0u) << h;
+  const std::string expected = digestResponse("MD5", user, "example.org", "pw", "REGISTER",
+                                              "sip:example.org", "n1", "", "", "");
+  EXPECT_NE(h.find("response=\"" + expected + "\""), std::string::npos) << h;
+}
+
 TEST(DigestAuth, UnsupportedAlgorithmIsAClearError) {
   const std::string text = "SIP/2.0 407 Proxy Authentication Required\r\n"
                            "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKabc\r\n"
