@@ -470,8 +470,7 @@ Result<std::string> percentDecodeQueryValue(std::string_view value) {
     if (i + 2 >= value.size() || !isAsciiHexDigit(value[i + 1]) || !isAsciiHexDigit(value[i + 2])) {
       return makeError(kBadArgument, "malformed percent-escape (write '%' as %25)");
     }
-    auto hex = [](char c) { return isAsciiDigit(c) ? c - '0' : toLowerAscii(c) - 'a' + 10; };
-    out += static_cast<char>(hex(value[i + 1]) * 16 + hex(value[i + 2]));
+    out += static_cast<char>(hexDigitValue(value[i + 1]) * 16 + hexDigitValue(value[i + 2]));
     i += 2;
   }
   return out;

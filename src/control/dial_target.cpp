@@ -13,13 +13,6 @@ namespace {
 
 constexpr const char *kBadArgument = "bad_argument";
 
-int hexValue(char c) {
-  if (isAsciiDigit(c)) {
-    return c - '0';
-  }
-  return toLowerAscii(c) - 'a' + 10;
-}
-
 std::string hexEscape(unsigned char byte) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   return std::string{'%', kHex[byte >> 4], kHex[byte & 0xf]};
@@ -97,7 +90,7 @@ Result<std::string> percentDecode(std::string_view typed, std::string_view s, bo
     if (i + 2 >= s.size() || !isAsciiHexDigit(s[i + 1]) || !isAsciiHexDigit(s[i + 2])) {
       return cannotDial(typed, "it has a malformed percent-escape (write '%' as %25)");
     }
-    auto decoded = static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
+    auto decoded = static_cast<char>(hexDigitValue(s[i + 1]) * 16 + hexDigitValue(s[i + 2]));
     if (onlyUnreserved && !isUnreserved(decoded) && decoded != '+') {
       out.append(s.substr(i, 3));
     } else {

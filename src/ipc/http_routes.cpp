@@ -2,6 +2,8 @@
 
 #include "control/api_call.h"
 
+#include "util/text.h"
+
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
@@ -241,16 +243,6 @@ HttpResponse route(PhoneControl &phone, const HttpApiRules &rules, const HttpReq
   return commandResponse(executeArgv(phone, *argv));
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 } // namespace
 
 HttpResponse routeHttpRequest(PhoneControl &phone, const HttpApiRules &rules,
@@ -304,7 +296,7 @@ std::optional<std::string> queryParameter(std::string_view query, std::string_vi
       } else if (raw[i] == '%') {
         if (i + 2 >= raw.size())
           return std::nullopt;
-        const int hi = hexValue(raw[i + 1]), lo = hexValue(raw[i + 2]);
+        const int hi = hexDigitValue(raw[i + 1]), lo = hexDigitValue(raw[i + 2]);
         if (hi < 0 || lo < 0)
           return std::nullopt;
         value += char(hi * 16 + lo);

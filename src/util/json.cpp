@@ -1,5 +1,7 @@
 #include "util/json.h"
 
+#include "util/text.h"
+
 #include <algorithm>
 #include <cassert>
 #include <charconv>
@@ -148,16 +150,6 @@ void dumpDouble(std::string &out, double value) {
 
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 // An exactly integral double in [-2^63, 2^63) converted to int64, else nothing.
@@ -391,7 +383,7 @@ std::optional<char32_t> Parser::parseHex4(size_t at) const {
     return std::nullopt;
   char32_t value = 0;
   for (size_t i = 0; i < 4; ++i) {
-    const int digit = hexValue(text_[at + i]);
+    const int digit = hexDigitValue(text_[at + i]);
     if (digit < 0)
       return std::nullopt;
     value = value * 16 + static_cast<char32_t>(digit);

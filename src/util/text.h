@@ -23,6 +23,16 @@ constexpr bool isAsciiAlnum(char c) {
 constexpr bool isAsciiHexDigit(char c) {
   return isAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
+// 0-15 for a hexadecimal digit of either case, else -1.
+constexpr int hexDigitValue(char c) {
+  if (isAsciiDigit(c))
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
 // The C0 controls and DEL: what would break a line, a header or a terminal.
 constexpr bool isAsciiControl(char c) {
   auto byte = static_cast<unsigned char>(c);
