@@ -20,17 +20,6 @@ using namespace std::chrono_literals;
 
 constexpr auto kRegisterTimeout = 5s;
 
-std::optional<Json> account(const WispPhone &phone, int64_t id) {
-  auto s = phone.status();
-  const Json *accounts = s.ok() ? s->find("accounts") : nullptr;
-  if (!accounts || !accounts->isArray())
-    return std::nullopt;
-  for (const Json &a : accounts->asArray())
-    if (jsonInt(a, "id") == id)
-      return a;
-  return std::nullopt;
-}
-
 bool contains(const std::string &text, const std::string &part) {
   return text.find(part) != std::string::npos;
 }
@@ -62,13 +51,8 @@ protected:
     ASSERT_TRUE(s.ok()) << s.error().message;
   }
 
-  std::string registration() const {
-    auto a = account(phone, 1);
-    return a ? jsonString(*a, "registration") : "";
-  }
-
   bool waitForRegistration(const std::string &state) const {
-    return waitUntil([&] { return registration() == state; }, kRegisterTimeout, 50ms);
+    return waitUntil([&] { return registrationOf(phone) == state; }, kRegisterTimeout, 50ms);
   }
 
   bool aliceRegistered() const {
@@ -143,7 +127,7 @@ TEST_F(DnsResolution, UsesSrvWhenThereIsNoNaptr) {
 TEST_F(DnsResolution, UnknownNameFailsWithADnsReason) {
   startPhone("nowhere.test");
   ASSERT_TRUE(waitForRegistration("failed")) << context();
-  auto a = account(phone, 1);
+  auto a = accountStatus(phone, 1);
   ASSERT_TRUE(a) << context();
   EXPECT_EQ(jsonString(*a, "reason"), "DNS lookup failed") << context();
   // Our name server was asked (all of RFC 3263's steps), so the failure is its NXDOMAINs,

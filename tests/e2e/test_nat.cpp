@@ -26,16 +26,6 @@ bool contains(const std::string &text, const std::string &part) {
   return text.find(part) != std::string::npos;
 }
 
-std::string registration(const WispPhone &p) {
-  auto s = p.status();
-  if (!s.ok() || !s->find("accounts"))
-    return "";
-  for (const Json &a : s->find("accounts")->asArray())
-    if (jsonInt(a, "id") == 1)
-      return jsonString(a, "registration");
-  return "";
-}
-
 // A field of the first call in `status`, "" if there is none.
 std::string callField(const WispPhone &p, const char *field) {
   auto s = p.status();
@@ -79,7 +69,7 @@ struct NamespacedPhone {
     EXPECT_TRUE(started) << user << ": " << (s.ok() ? "" : s.error().message);
   }
   bool registered() {
-    return waitUntil([&] { return registration(phone) == "registered"; }, 8s, 100ms);
+    return waitUntil([&] { return registrationOf(phone) == "registered"; }, 8s, 100ms);
   }
 
   std::filesystem::path recording;
@@ -239,7 +229,7 @@ TEST_F(Nat, RegistersAgainWhenALocalAddressChanges) {
       },
       9s, 100ms))
       << dump(alice.phone) << kamDump();
-  EXPECT_EQ(registration(alice.phone), "registered");
+  EXPECT_EQ(registrationOf(alice.phone), "registered");
 }
 
 // A router that does not keep source ports: each lan RTP/RTCP port leaves from another public

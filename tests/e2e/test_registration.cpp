@@ -128,25 +128,6 @@ std::string dump(const WispPhone &p, const Registrar &r) {
   return dump(p) + "\n=== kamailio ===\n" + r.server.logText(16 * 1024);
 }
 
-// The entry of account `id` in `status --json`, if the phone has it.
-std::optional<Json> accountStatus(const WispPhone &p, int id) {
-  auto s = p.status();
-  if (!s.ok())
-    return std::nullopt;
-  const Json *accounts = s->find("accounts");
-  if (!accounts || !accounts->isArray())
-    return std::nullopt;
-  for (const Json &a : accounts->asArray())
-    if (jsonInt(a, "id") == id)
-      return a;
-  return std::nullopt;
-}
-
-std::string registrationOf(const WispPhone &p, int id) {
-  auto a = accountStatus(p, id);
-  return a ? jsonString(*a, "registration") : "";
-}
-
 bool waitForRegistration(const WispPhone &p, int id, const std::string &state,
                          std::chrono::milliseconds timeout = 5s) {
   return waitUntil([&] { return registrationOf(p, id) == state; }, timeout, 100ms);

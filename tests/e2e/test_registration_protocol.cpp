@@ -15,22 +15,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::string> account(const KamailioServer &server, const std::string &transport,
-                                 std::vector<std::string> extras = {}) {
+std::vector<std::string> accountLines(const KamailioServer &server, const std::string &transport,
+                                      std::vector<std::string> extras = {}) {
   std::vector<std::string> lines = {"[Account1]", "server=" + server.address(), "username=alice",
                                     "password=alicepw", "transport=" + transport};
   lines.insert(lines.end(), extras.begin(), extras.end());
   return lines;
-}
-
-std::string registration(const WispPhone &p) {
-  auto s = p.status();
-  if (!s.ok() || !s->find("accounts"))
-    return "";
-  for (const Json &a : s->find("accounts")->asArray())
-    if (jsonInt(a, "id") == 1)
-      return jsonString(a, "registration");
-  return "";
 }
 
 std::string dump(const WispPhone &p, const KamailioServer &k) {
@@ -48,13 +38,13 @@ struct PhoneAndRegistrar {
     if (!s.ok())
       return;
     WispPhone::Options o;
-    o.extraSettings = account(kam, transport, std::move(accountExtras));
+    o.extraSettings = accountLines(kam, transport, std::move(accountExtras));
     s = phone.start(o, dir / "p");
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     started = s.ok();
   }
   bool registered(std::chrono::milliseconds timeout = 5s) {
-    return waitUntil([&] { return registration(phone) == "registered"; }, timeout, 100ms);
+    return waitUntil([&] { return registrationOf(phone) == "registered"; }, timeout, 100ms);
   }
 
   TempDir dir;
@@ -90,7 +80,7 @@ TEST(RegistrationProtocol, RefreshesOnTheGrantedExpiry) {
   ASSERT_TRUE(details.ok());
   ASSERT_EQ(details->size(), 1u) << "refreshes keep one binding\n" << s.kam.logText();
   EXPECT_LE(std::stoi(details->front().expires), 2);
-  EXPECT_EQ(registration(s.phone), "registered");
+  EXPECT_EQ(registrationOf(s.phone), "registered");
 }
 
 // registerRefresh=60 below the registrar's 120: 423 with Min-Expires, then 120 is asked for.
@@ -139,9 +129,10 @@ TEST(RegistrationProtocol, TcpRegistrarThatNeverAnswersPingsKeepsTheConnection) 
   ASSERT_TRUE(s.started);
   ASSERT_TRUE(s.registered()) << dump(s.phone, s.kam);
   std::this_thread::sleep_for(33s);
-  EXPECT_EQ(registration(s.phone), "registered");
+  EXPECT_EQ(registrationOf(s.phone), "registered");
   const std::string log = s.phone.logText();
-  EXPECT_EQ(log.find("connection to the registrar lost"), std::string::npos) << dump(s.phone, s.kam);
+  EXPECT_EQ(log.find("connection to the registrar lost"), std::string::npos)
+      << dump(s.phone, s.kam);
 }
 
 } // namespace

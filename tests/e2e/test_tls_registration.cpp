@@ -14,29 +14,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::optional<Json> account(const WispPhone &phone, int64_t id) {
-  auto s = phone.status();
-  if (!s.ok() || !s->find("accounts"))
-    return std::nullopt;
-  for (const Json &a : s->find("accounts")->asArray())
-    if (jsonInt(a, "id") == id)
-      return a;
-  return std::nullopt;
-}
-
-std::string registration(const WispPhone &phone, int64_t id) {
-  auto a = account(phone, id);
-  return a ? jsonString(*a, "registration") : "";
-}
-
 std::vector<std::string> tlsAccount(const KamailioServer &server, const std::string &user,
                                     const std::filesystem::path &caFile) {
-  return {"[Account1]",
-          "server=" + server.tlsAddress(),
-          "transport=tls",
-          "username=" + user,
-          "password=" + user + "pw",
-          "tlsCaFile=" + caFile.string()};
+  return {"[Account1]",       "server=" + server.tlsAddress(), "transport=tls",
+          "username=" + user, "password=" + user + "pw",       "tlsCaFile=" + caFile.string()};
 }
 
 class TlsRegistration : public ::testing::Test {
@@ -66,9 +47,9 @@ TEST_F(TlsRegistration, RegistersAndCallsOverVerifiedTls) {
   b.extraSettings.insert(b.extraSettings.begin(), "autoAnswer=all");
   ASSERT_TRUE(bob.start(b, dir / "bob").ok());
 
-  ASSERT_TRUE(waitUntil([&] { return registration(alice, 1) == "registered"; }, 10s))
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(alice, 1) == "registered"; }, 10s))
       << alice.logText() << server.logText();
-  ASSERT_TRUE(waitUntil([&] { return registration(bob, 1) == "registered"; }, 10s))
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(bob, 1) == "registered"; }, 10s))
       << bob.logText();
   auto contacts = server.contacts("alice");
   ASSERT_EQ(contacts.size(), 1u);
@@ -98,9 +79,9 @@ TEST_F(TlsRegistration, CertificateFromAnotherCaIsRejectedNotDowngraded) {
   WispPhone::Options a;
   a.extraSettings = tlsAccount(server, "alice", certs.unrelatedCaFile);
   ASSERT_TRUE(alice.start(a, dir / "alice").ok());
-  ASSERT_TRUE(waitUntil([&] { return registration(alice, 1) == "failed"; }, 10s))
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(alice, 1) == "failed"; }, 10s))
       << alice.logText();
-  auto acc = account(alice, 1);
+  auto acc = accountStatus(alice, 1);
   ASSERT_TRUE(acc);
   EXPECT_EQ(jsonString(*acc, "reason"), "TLS certificate rejected") << acc->dump();
   EXPECT_TRUE(server.contacts("alice").empty());

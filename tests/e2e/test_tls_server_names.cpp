@@ -23,23 +23,8 @@ using namespace std::chrono_literals;
 
 constexpr const char *kNameB = "pbx-b.test";
 
-std::optional<Json> account(const WispPhone &phone, int64_t id) {
-  auto s = phone.status();
-  if (!s.ok() || !s->find("accounts"))
-    return std::nullopt;
-  for (const Json &a : s->find("accounts")->asArray())
-    if (jsonInt(a, "id") == id)
-      return a;
-  return std::nullopt;
-}
-
-std::string registration(const WispPhone &phone, int64_t id) {
-  auto a = account(phone, id);
-  return a ? jsonString(*a, "registration") : "";
-}
-
 std::string reason(const WispPhone &phone, int64_t id) {
-  auto a = account(phone, id);
+  auto a = accountStatus(phone, id);
   return a ? jsonString(*a, "reason") : "";
 }
 
@@ -106,8 +91,10 @@ protected:
 TEST_F(TlsServerNames, EachAccountRegistersWhenItsServerProvesItsOwnName) {
   startServers(certsA, certsB);
   startPhone();
-  ASSERT_TRUE(waitUntil([&] { return registration(phone, 1) == "registered"; }, 10s)) << context();
-  ASSERT_TRUE(waitUntil([&] { return registration(phone, 2) == "registered"; }, 10s)) << context();
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(phone, 1) == "registered"; }, 10s))
+      << context();
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(phone, 2) == "registered"; }, 10s))
+      << context();
   EXPECT_EQ(serverA.contacts("alice").size(), 1u);
   EXPECT_EQ(serverB.contacts("bob").size(), 1u);
   const std::string log = phone.logText();
@@ -121,9 +108,10 @@ TEST_F(TlsServerNames, ServerWithTheOtherAccountsCertificateIsRejected) {
   // for pbx-b.test.
   startServers(certsA, certsA);
   startPhone();
-  ASSERT_TRUE(waitUntil([&] { return registration(phone, 2) == "failed"; }, 10s)) << context();
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(phone, 2) == "failed"; }, 10s)) << context();
   EXPECT_EQ(reason(phone, 2), "TLS certificate rejected") << context();
-  ASSERT_TRUE(waitUntil([&] { return registration(phone, 1) == "registered"; }, 10s)) << context();
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(phone, 1) == "registered"; }, 10s))
+      << context();
   EXPECT_EQ(serverB.registerCount("bob"), 0) << "nothing was sent to the wrong server";
   EXPECT_TRUE(serverB.contacts("bob").empty());
   EXPECT_EQ(serverA.contacts("alice").size(), 1u);
@@ -133,9 +121,10 @@ TEST_F(TlsServerNames, ServerWithTheOtherAccountsCertificateIsRejected) {
 TEST_F(TlsServerNames, ServerOfTheIpAccountWithACertificateForTheNameIsRejected) {
   startServers(certsB, certsB);
   startPhone();
-  ASSERT_TRUE(waitUntil([&] { return registration(phone, 1) == "failed"; }, 10s)) << context();
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(phone, 1) == "failed"; }, 10s)) << context();
   EXPECT_EQ(reason(phone, 1), "TLS certificate rejected") << context();
-  ASSERT_TRUE(waitUntil([&] { return registration(phone, 2) == "registered"; }, 10s)) << context();
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(phone, 2) == "registered"; }, 10s))
+      << context();
   EXPECT_EQ(serverA.registerCount("alice"), 0) << "nothing was sent to the wrong server";
   EXPECT_EQ(serverB.contacts("bob").size(), 1u);
 }
@@ -168,8 +157,9 @@ TEST_F(TlsServerNames, AccountsSharingAnAddressAreEachCheckedAgainstTheirOwnName
   ASSERT_TRUE(phone.start(o, dir / "phone").ok());
   // If bob's REGISTER joined the first connection while its handshake ran, that connection
   // was refused for both: alice's retry (5 s later) then goes alone.
-  ASSERT_TRUE(waitUntil([&] { return registration(phone, 1) == "registered"; }, 10s)) << context();
-  ASSERT_TRUE(waitUntil([&] { return registration(phone, 2) == "failed"; }, 10s)) << context();
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(phone, 1) == "registered"; }, 10s))
+      << context();
+  ASSERT_TRUE(waitUntil([&] { return registrationOf(phone, 2) == "failed"; }, 10s)) << context();
   EXPECT_EQ(reason(phone, 2), "TLS certificate rejected") << context();
   EXPECT_EQ(serverA.registerCount("bob"), 0) << "bob's REGISTER never rode alice's connection";
   EXPECT_TRUE(serverA.contacts("bob").empty());

@@ -218,6 +218,22 @@ std::string WispPhone::logText() const {
   return text;
 }
 
+std::optional<Json> accountStatus(const WispPhone &phone, int64_t id) {
+  auto s = phone.status();
+  const Json *accounts = s.ok() ? s->find("accounts") : nullptr;
+  if (!accounts || !accounts->isArray())
+    return std::nullopt;
+  for (const Json &a : accounts->asArray())
+    if (jsonInt(a, "id") == id)
+      return a;
+  return std::nullopt;
+}
+
+std::string registrationOf(const WispPhone &phone, int64_t id) {
+  auto a = accountStatus(phone, id);
+  return a ? jsonString(*a, "registration") : "";
+}
+
 std::string dump(const WispPhone &phone) {
   auto s = phone.status();
   return (s.ok() ? s->dump() : "status failed: " + s.error().message) + "\n" + phone.logText();

@@ -104,6 +104,11 @@ private:
 std::string jsonString(const Json &object, std::string_view key);
 std::optional<int64_t> jsonInt(const Json &object, std::string_view key);
 
+// The entry of account `id` in the phone's status, if it has one.
+std::optional<Json> accountStatus(const WispPhone &phone, int64_t id);
+// That account's "registration" ("registered", "failed", ...); "" if there is no such account.
+std::string registrationOf(const WispPhone &phone, int64_t id = 1);
+
 // For failure messages: the phone's state snapshot (or why there is none) and its output and
 // log.
 std::string dump(const WispPhone &phone);
